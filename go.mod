@@ -1,0 +1,3 @@
+module github.com/eigendata/eigendata
+
+go 1.26
