@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // RewardType is a component of tau2's reward basis.
@@ -76,30 +77,44 @@ func (in Instructions) String() string {
 	if in.Text != "" {
 		return in.Text
 	}
-	s := ""
-	if in.Domain != "" {
-		s += "Domain: " + in.Domain + "\n"
-	}
-	s += "Reason for call:\n\t" + indentTab(in.ReasonForCall)
+	lines := []string{"Domain: " + in.Domain, "Reason for call:\n" + Indent(in.ReasonForCall, "\t")}
 	if in.KnownInfo != nil {
-		s += "\nKnown info:\n\t" + indentTab(*in.KnownInfo)
+		lines = append(lines, "Known info:\n"+Indent(*in.KnownInfo, "\t"))
 	}
 	if in.UnknownInfo != nil {
-		s += "\nUnknown info:\n\t" + indentTab(*in.UnknownInfo)
+		lines = append(lines, "Unknown info:\n"+Indent(*in.UnknownInfo, "\t"))
 	}
-	s += "\nTask instructions:\n\t" + indentTab(in.TaskInstructions)
-	return s
+	lines = append(lines, "Task instructions:\n"+Indent(in.TaskInstructions, "\t"))
+	return strings.Join(lines, "\n")
 }
 
-func indentTab(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		out = append(out, s[i])
-		if s[i] == '\n' && i+1 < len(s) {
-			out = append(out, '\t')
-		}
+// String renders the scenario as tau2's UserScenario.__str__ does; this is
+// the text the user simulator receives as its instructions.
+func (u UserScenario) String() string {
+	var lines []string
+	if u.Persona != nil {
+		lines = append(lines, "Persona:", Indent(*u.Persona, "\t"))
 	}
-	return string(out)
+	lines = append(lines, "Instructions:", Indent(u.Instructions.String(), "\t"))
+	return strings.Join(lines, "\n")
+}
+
+// Indent prefixes every line that is not blank, as Python's textwrap.indent.
+func Indent(s, prefix string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		line := s
+		if i >= 0 {
+			line = s[:i+1]
+		}
+		if strings.TrimSpace(line) != "" {
+			b.WriteString(prefix)
+		}
+		b.WriteString(line)
+		s = s[len(line):]
+	}
+	return b.String()
 }
 
 // InitialState sets an environment up before the conversation starts.

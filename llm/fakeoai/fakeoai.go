@@ -1,0 +1,97 @@
+// Package fakeoai is an in-process fake OpenAI-compatible chat-completions
+// server for tests and benchmarks: a script decides each reply (text, tool
+// calls, malformed arguments, HTTP errors, delays).
+package fakeoai
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
+)
+
+// Call is a tool call in a scripted reply; Args is sent verbatim, so it may
+// be malformed JSON.
+type Call struct {
+	Name string
+	Args string
+}
+
+// Reply is one scripted response.
+type Reply struct {
+	// Status, when not 0 or 200, makes the server answer with that HTTP error.
+	Status int
+	// Delay is slept before answering.
+	Delay time.Duration
+	// Content is the assistant text.
+	Content string
+	// Calls are tool calls.
+	Calls []Call
+}
+
+// Script returns the reply to the n-th request (0-based, counted over all requests).
+type Script func(n int, req goopenai.ChatCompletionRequest) Reply
+
+// Server is a running fake endpoint.
+type Server struct {
+	*httptest.Server
+	mu       sync.Mutex
+	n        int
+	requests []goopenai.ChatCompletionRequest
+}
+
+// New starts a fake server answering with script.
+func New(script Script) *Server {
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req goopenai.ChatCompletionRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		n := s.n
+		s.n++
+		s.requests = append(s.requests, req)
+		s.mu.Unlock()
+		rep := script(n, req)
+		if rep.Delay > 0 {
+			select {
+			case <-time.After(rep.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if rep.Status != 0 && rep.Status != http.StatusOK {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(rep.Status)
+			fmt.Fprintf(w, `{"error":{"message":"scripted %d","type":"fake"}}`, rep.Status)
+			return
+		}
+		msg := goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleAssistant, Content: rep.Content}
+		for i, c := range rep.Calls {
+			msg.ToolCalls = append(msg.ToolCalls, goopenai.ToolCall{ID: fmt.Sprintf("call_%d_%d", n, i), Type: goopenai.ToolTypeFunction,
+				Function: goopenai.FunctionCall{Name: c.Name, Arguments: c.Args}})
+		}
+		resp := goopenai.ChatCompletionResponse{ID: fmt.Sprintf("chatcmpl-%d", n), Object: "chat.completion", Model: req.Model,
+			Choices: []goopenai.ChatCompletionChoice{{Index: 0, Message: msg, FinishReason: goopenai.FinishReasonStop}},
+			Usage:   goopenai.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(resp)
+	}))
+	return s
+}
+
+// URL returns the base URL to configure clients with (ending in /v1).
+func (s *Server) URL() string { return s.Server.URL + "/v1" }
+
+// Requests returns the requests received so far.
+func (s *Server) Requests() []goopenai.ChatCompletionRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]goopenai.ChatCompletionRequest(nil), s.requests...)
+}

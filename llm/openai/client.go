@@ -1,0 +1,139 @@
+// Package openai implements llm.Chat over any OpenAI-compatible endpoint
+// (OpenAI, vLLM, SGLang, ...) with github.com/sashabaranov/go-openai, retrying
+// rate limits and server errors with exponential backoff.
+package openai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/eigendata/eigendata/llm"
+)
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the endpoint, e.g. https://api.openai.com/v1 or http://vllm:8000/v1.
+	BaseURL string
+	// APIKey is sent as a bearer token (may be empty for local servers).
+	APIKey string
+	// MaxRetries is how many times a 429/5xx/network failure is retried (default 5).
+	MaxRetries int
+	// InitialBackoff is the first retry delay, doubled each retry (default 500ms), capped at MaxBackoff (default 20s).
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
+	// Timeout bounds each HTTP attempt (default 120s).
+	Timeout time.Duration
+	// Logger receives retry warnings; nil uses slog.Default().
+	Logger *slog.Logger
+	// HTTPClient overrides the HTTP client (tests).
+	HTTPClient *http.Client
+}
+
+// Client is an llm.Chat over an OpenAI-compatible endpoint.
+type Client struct {
+	c   *goopenai.Client
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = 5
+	}
+	if cfg.InitialBackoff == 0 {
+		cfg.InitialBackoff = 500 * time.Millisecond
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 20 * time.Second
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 120 * time.Second
+	}
+	oc := goopenai.DefaultConfig(cfg.APIKey)
+	if cfg.BaseURL != "" {
+		oc.BaseURL = cfg.BaseURL
+	}
+	if cfg.HTTPClient != nil {
+		oc.HTTPClient = cfg.HTTPClient
+	} else {
+		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Client{c: goopenai.NewClientWithConfig(oc), cfg: cfg, log: log}
+}
+
+// Complete sends req, retrying retryable failures.
+func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, error) {
+	creq := goopenai.ChatCompletionRequest{
+		Model:       req.Model,
+		Messages:    req.Messages,
+		Tools:       req.Tools,
+		Temperature: req.Temperature,
+		Seed:        req.Seed,
+		MaxTokens:   req.MaxTokens,
+	}
+	backoff := c.cfg.InitialBackoff
+	for attempt := 0; ; attempt++ {
+		resp, err := c.c.CreateChatCompletion(ctx, creq)
+		if err == nil {
+			if len(resp.Choices) == 0 {
+				err = errors.New("response has no choices")
+			} else {
+				return llm.Response{Message: resp.Choices[0].Message, Usage: resp.Usage}, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return llm.Response{}, ctx.Err()
+		}
+		if !Retryable(err) || attempt >= c.cfg.MaxRetries {
+			return llm.Response{}, fmt.Errorf("chat completion (%s, attempt %d): %w", req.Model, attempt+1, err)
+		}
+		c.log.Warn("retrying chat completion", "model", req.Model, "attempt", attempt+1, "backoff", backoff, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return llm.Response{}, ctx.Err()
+		}
+		backoff = min(backoff*2, c.cfg.MaxBackoff)
+	}
+}
+
+// StatusCode returns the HTTP status of an endpoint error, or 0.
+func StatusCode(err error) int {
+	var apiErr *goopenai.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatusCode
+	}
+	var reqErr *goopenai.RequestError
+	if errors.As(err, &reqErr) {
+		return reqErr.HTTPStatusCode
+	}
+	return 0
+}
+
+// Retryable reports whether err is worth retrying: rate limits (429),
+// server errors (5xx), timeouts and connection failures. Other 4xx errors
+// (bad request, auth) are not.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	code := StatusCode(err)
+	switch {
+	case code == http.StatusTooManyRequests || code >= 500:
+		return true
+	case code >= 400:
+		return false
+	}
+	return true // network errors, timeouts, empty responses
+}

@@ -1,0 +1,184 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/eigendata/eigendata/envs"
+	"github.com/eigendata/eigendata/envs/episode"
+)
+
+// AgentInstruction is tau2's instruction to the customer-service agent.
+const AgentInstruction = `You are a customer service agent that helps the user according to the <policy> provided below.
+In each turn you can either:
+- Send a message to the user.
+- Make a tool call.
+You cannot do both at the same time.
+
+Try to be helpful and always follow the policy. Always make sure you generate valid JSON only.`
+
+// AgentSystemPrompt renders tau2's agent system prompt for a policy.
+func AgentSystemPrompt(policy string) string {
+	return "<instructions>\n" + AgentInstruction + "\n</instructions>\n<policy>\n" + policy + "\n</policy>"
+}
+
+// UserSystemPrompt renders tau2's user-simulator system prompt from the
+// global guidelines and the task's scenario.
+func UserSystemPrompt(guidelines string, scenario envs.UserScenario) string {
+	guidelines = strings.ReplaceAll(guidelines, "<PERSONA_GUIDELINES>", "")
+	return guidelines + "\n\n<scenario>\n" + scenario.String() + "\n</scenario>"
+}
+
+// Usage accumulates token counts of one participant.
+type Usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	Calls            int `json:"calls"`
+}
+
+// Sampling is a role's model and sampling settings.
+type Sampling struct {
+	Model       string  `json:"model"`
+	Temperature float32 `json:"temperature"`
+	Seed        *int    `json:"seed,omitempty"`
+}
+
+// Agent is an LLM tool-calling agent (tau2's LLMAgent) over a Chat.
+type Agent struct {
+	Chat     Chat
+	Sampling Sampling
+	System   string
+	Tools    []envs.OpenAITool
+	Usage    Usage
+}
+
+// NewAgent builds the agent for env (its policy and agent tools).
+func NewAgent(chat Chat, s Sampling, env *envs.Env) *Agent {
+	tools := make([]envs.OpenAITool, 0)
+	for _, t := range env.AgentTools() {
+		tools = append(tools, t.OpenAI())
+	}
+	return &Agent{Chat: chat, Sampling: s, System: AgentSystemPrompt(env.Policy()), Tools: tools}
+}
+
+// Next implements episode.Participant.
+func (a *Agent) Next(ctx context.Context, traj []envs.Message) (envs.Message, error) {
+	msgs := []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleSystem, Content: a.System}}
+	for _, m := range episode.VisibleToAgent(traj) {
+		msgs = append(msgs, toOpenAI(m, false))
+	}
+	return complete(ctx, a.Chat, a.Sampling, msgs, a.Tools, envs.RoleAssistant, &a.Usage)
+}
+
+// User is an LLM user simulator (tau2's UserSimulator) over a Chat: it sees
+// the conversation with roles flipped and may call the user's own tools.
+type User struct {
+	Chat     Chat
+	Sampling Sampling
+	System   string
+	Tools    []envs.OpenAITool
+	Usage    Usage
+}
+
+// NewUser builds the user simulator for a task in env; guidelines are
+// tau2's simulation guidelines (the tools variant when the user has tools).
+func NewUser(chat Chat, s Sampling, env *envs.Env, task *envs.Task, guidelines string) *User {
+	tools := make([]envs.OpenAITool, 0)
+	for _, t := range env.UserToolList() {
+		tools = append(tools, t.OpenAI())
+	}
+	return &User{Chat: chat, Sampling: s, System: UserSystemPrompt(guidelines, task.UserScenario), Tools: tools}
+}
+
+// Next implements episode.Participant.
+func (u *User) Next(ctx context.Context, traj []envs.Message) (envs.Message, error) {
+	msgs := []goopenai.ChatCompletionMessage{{Role: goopenai.ChatMessageRoleSystem, Content: u.System}}
+	for _, m := range episode.VisibleToUser(traj) {
+		msgs = append(msgs, toOpenAI(m, true))
+	}
+	return complete(ctx, u.Chat, u.Sampling, msgs, u.Tools, envs.RoleUser, &u.Usage)
+}
+
+func complete(ctx context.Context, chat Chat, s Sampling, msgs []goopenai.ChatCompletionMessage, tools []envs.OpenAITool, role envs.Role, usage *Usage) (envs.Message, error) {
+	req := Request{Model: s.Model, Messages: msgs, Temperature: s.Temperature, Seed: s.Seed}
+	for _, t := range tools {
+		req.Tools = append(req.Tools, goopenai.Tool{Type: goopenai.ToolTypeFunction, Function: &goopenai.FunctionDefinition{
+			Name: t.Function.Name, Description: t.Function.Description, Parameters: t.Function.Parameters,
+		}})
+	}
+	resp, err := chat.Complete(ctx, req)
+	if err != nil {
+		return envs.Message{}, err
+	}
+	usage.PromptTokens += resp.Usage.PromptTokens
+	usage.CompletionTokens += resp.Usage.CompletionTokens
+	usage.Calls++
+	return FromOpenAI(resp.Message, role), nil
+}
+
+// FromOpenAI converts a model reply into a trajectory message. Tool-call
+// arguments that are not a JSON object are kept as a JSON string, so the
+// environment reports them back as a tool error the model can recover from
+// (and the trajectory stays valid JSON). When a reply has both text and
+// tool calls, the tool calls win, as tau2 keeps messages single-purpose.
+func FromOpenAI(m goopenai.ChatCompletionMessage, role envs.Role) envs.Message {
+	out := envs.Message{Role: role, Content: m.Content}
+	for _, tc := range m.ToolCalls {
+		args := json.RawMessage(tc.Function.Arguments)
+		if !isObject(args) {
+			b, _ := json.Marshal(tc.Function.Arguments)
+			args = b
+		}
+		out.ToolCalls = append(out.ToolCalls, envs.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: args})
+	}
+	if len(out.ToolCalls) > 0 {
+		out.Content = ""
+	}
+	return out
+}
+
+func isObject(b json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(b, &m) == nil && m != nil
+}
+
+// toOpenAI converts a trajectory message; flip swaps user and assistant for
+// the user simulator's view.
+func toOpenAI(m envs.Message, flip bool) goopenai.ChatCompletionMessage {
+	role := string(m.Role)
+	if flip {
+		switch m.Role {
+		case envs.RoleUser:
+			role = goopenai.ChatMessageRoleAssistant
+		case envs.RoleAssistant:
+			role = goopenai.ChatMessageRoleUser
+		}
+	}
+	if m.Role == envs.RoleTool {
+		return goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleTool, Content: m.Content, ToolCallID: m.ID}
+	}
+	out := goopenai.ChatCompletionMessage{Role: role, Content: m.Content}
+	for _, tc := range m.ToolCalls {
+		out.ToolCalls = append(out.ToolCalls, goopenai.ToolCall{ID: tc.ID, Type: goopenai.ToolTypeFunction,
+			Function: goopenai.FunctionCall{Name: tc.Name, Arguments: argString(tc.Arguments)}})
+	}
+	return out
+}
+
+func argString(a json.RawMessage) string {
+	var s string
+	if json.Unmarshal(a, &s) == nil {
+		return s // malformed arguments were kept as a string; send back what the model wrote
+	}
+	if len(a) == 0 {
+		return "{}"
+	}
+	return string(a)
+}
+
+// Describe returns a short description of a participant for logs and reports.
+func Describe(s Sampling) string { return fmt.Sprintf("%s@T=%g", s.Model, s.Temperature) }
