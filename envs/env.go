@@ -3,6 +3,7 @@ package envs
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
 // State is a domain's mutable database state (agent DB and, for domains where
@@ -30,7 +31,17 @@ type Toolkit struct {
 	// subset) of Funcs entries, for Python-style argument errors.
 	FuncParams map[string]Signature
 
+	once   sync.Once
 	byName map[string]*Tool
+}
+
+func (k *Toolkit) index() {
+	k.once.Do(func() {
+		k.byName = make(map[string]*Tool, len(k.Tools))
+		for _, t := range k.Tools {
+			k.byName[t.Name] = t
+		}
+	})
 }
 
 // Signature lists a function's parameters in order and which are required.
@@ -44,12 +55,7 @@ func (k *Toolkit) Tool(name string) (*Tool, bool) {
 	if k == nil {
 		return nil, false
 	}
-	if k.byName == nil {
-		k.byName = make(map[string]*Tool, len(k.Tools))
-		for _, t := range k.Tools {
-			k.byName[t.Name] = t
-		}
-	}
+	k.index()
 	t, ok := k.byName[name]
 	return t, ok
 }
@@ -84,10 +90,28 @@ type Domain struct {
 	// Sync, when set, runs after every tool call and env function
 	// (tau2's Environment.sync_tools).
 	Sync func(State) error
+
+	mu     sync.Mutex
+	primed bool
 }
 
-// NewEnv returns an environment on a fresh copy of the initial state.
+// NewEnv returns an environment on a fresh copy of the initial state. It is
+// safe for concurrent use: the initial state's record digests are computed
+// once, under a lock, before it is first shared, so clones only ever read
+// the records they share.
 func (d *Domain) NewEnv() *Env {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.primed {
+		d.Initial.Hash()
+		if d.Agent != nil {
+			d.Agent.index()
+		}
+		if d.UserTools != nil {
+			d.UserTools.index()
+		}
+		d.primed = true
+	}
 	return &Env{Domain: d, State: d.Initial.Clone()}
 }
 

@@ -91,7 +91,7 @@ func run(t *testing.T, rs *roleScript, cfg episode.Config) (*episode.Result, *en
 func TestEpisodeOverFakeServer(t *testing.T) {
 	cases := []struct {
 		name      string
-		script    roleScript
+		script    *roleScript
 		cfg       episode.Config
 		wantTerm  episode.Termination
 		wantCount int
@@ -99,7 +99,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 	}{
 		{
 			name: "tool call round trip then user stop",
-			script: roleScript{
+			script: &roleScript{
 				user:  []fakeoai.Reply{{Content: "Please add 2."}, {Content: "Thanks ###STOP###"}},
 				agent: []fakeoai.Reply{{Calls: []fakeoai.Call{{Name: "increment", Args: `{"by": 2}`}}}, {Content: "Done, the counter is 2."}},
 			},
@@ -131,7 +131,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 		},
 		{
 			name: "malformed tool-call JSON is a tool error the agent recovers from",
-			script: roleScript{
+			script: &roleScript{
 				user: []fakeoai.Reply{{Content: "Please add 2."}, {Content: "###STOP###"}},
 				agent: []fakeoai.Reply{{Calls: []fakeoai.Call{{Name: "increment", Args: `{"by": 2`}}},
 					{Calls: []fakeoai.Call{{Name: "increment", Args: `{"by": 2}`}}}, {Content: "Done."}},
@@ -148,7 +148,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 		},
 		{
 			name: "unknown tool",
-			script: roleScript{
+			script: &roleScript{
 				user:  []fakeoai.Reply{{Content: "Please add 2."}, {Content: "###STOP###"}},
 				agent: []fakeoai.Reply{{Calls: []fakeoai.Call{{Name: "decrement", Args: `{}`}}}, {Content: "I cannot."}},
 			},
@@ -161,7 +161,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 		},
 		{
 			name: "max steps",
-			script: roleScript{
+			script: &roleScript{
 				defUser:  fakeoai.Reply{Content: "Keep going."},
 				defAgent: fakeoai.Reply{Calls: []fakeoai.Call{{Name: "get_count", Args: `{}`}}},
 			},
@@ -175,7 +175,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 		},
 		{
 			name: "too many errors",
-			script: roleScript{
+			script: &roleScript{
 				defUser:  fakeoai.Reply{Content: "Keep going."},
 				defAgent: fakeoai.Reply{Calls: []fakeoai.Call{{Name: "increment", Args: `{"by": -1}`}}},
 			},
@@ -184,7 +184,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 		},
 		{
 			name: "429 and 500 are retried",
-			script: roleScript{
+			script: &roleScript{
 				user:  []fakeoai.Reply{{Status: http.StatusTooManyRequests}, {Status: http.StatusBadGateway}, {Content: "Please add 2."}, {Content: "###TRANSFER###"}},
 				agent: []fakeoai.Reply{{Status: http.StatusInternalServerError}, {Calls: []fakeoai.Call{{Name: "increment", Args: `{"by":2}`}}}, {Content: "Done."}},
 			},
@@ -192,7 +192,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 		},
 		{
 			name: "400 is not retried and ends the episode as a user error",
-			script: roleScript{
+			script: &roleScript{
 				user: []fakeoai.Reply{{Status: http.StatusBadRequest}},
 			},
 			wantTerm: episode.UserError,
@@ -200,7 +200,7 @@ func TestEpisodeOverFakeServer(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, env, srv := run(t, &c.script, c.cfg)
+			res, env, srv := run(t, c.script, c.cfg)
 			if res.Termination != c.wantTerm {
 				t.Fatalf("termination = %s (%s), want %s; messages %+v", res.Termination, res.Err, c.wantTerm, res.Messages)
 			}

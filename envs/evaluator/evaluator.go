@@ -74,9 +74,12 @@ type RewardInfo struct {
 	Info              map[string]any              `json:"info,omitempty"`
 }
 
-// NeedsLLM reports whether scoring task requires an LLM judge.
+// NeedsLLM reports whether scoring task requires an LLM judge: its basis
+// includes NL_ASSERTION and it has assertions to judge (tau2 scores an empty
+// list 1.0 without calling a model).
 func NeedsLLM(task *envs.Task) bool {
-	return task.EvaluationCriteria.HasBasis(envs.RewardNLAssertion)
+	c := task.EvaluationCriteria
+	return c.HasBasis(envs.RewardNLAssertion) && len(c.NLAssertions) > 0
 }
 
 // Options tune Evaluate.
@@ -110,7 +113,7 @@ func Evaluate(ctx context.Context, domain *envs.Domain, task *envs.Task, traj []
 	comm := evalCommunicate(task, traj)
 	var nl []NLCheck
 	nlReward := 1.0
-	if crit.HasBasis(envs.RewardNLAssertion) && !opt.SkipNL {
+	if NeedsLLM(task) && !opt.SkipNL {
 		if opt.Judge == nil {
 			return nil, ErrNeedsJudge
 		}

@@ -1,0 +1,225 @@
+package activities
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/eigendata/eigendata/envs"
+	"github.com/eigendata/eigendata/envs/domains"
+	"github.com/eigendata/eigendata/envs/episode"
+	"github.com/eigendata/eigendata/envs/evaluator"
+	"github.com/eigendata/eigendata/envs/tau2data"
+	"github.com/eigendata/eigendata/workflows"
+)
+
+// Eval holds the evaluation activities.
+type Eval struct {
+	Blob    Artifacts
+	Domains *Domains
+	Models  *Models
+	Log     *slog.Logger
+}
+
+// EvalPrepare checks the data directory and split and returns the task ids.
+// Bad input fails non-retryably, naming the field.
+func (a *Eval) EvalPrepare(ctx context.Context, in workflows.EvalInput) (workflows.EvalPrepareOutput, error) {
+	out := workflows.EvalPrepareOutput{}
+	if !domains.IsGenerated(in.Domain) {
+		root, err := tau2data.Resolve(in.Tau2Data)
+		if err != nil {
+			return out, workflows.InvalidInput("tau2_data", "%v", err)
+		}
+		if _, err := os.Stat(tau2data.DomainDir(root, in.Domain)); err != nil {
+			return out, workflows.InvalidInput("tau2_data", "no %s directory in %s", in.Domain, root)
+		}
+		out.Tau2Data = root
+		if _, err := domains.Tasks(domains.Spec{Name: in.Domain, Tau2Data: root}, in.Split); err != nil {
+			return out, workflows.InvalidInput("split", "%v", err)
+		}
+	}
+	ld, err := a.Domains.Get(DomainKey{Name: in.Domain, Tau2Data: out.Tau2Data, Seed: in.Seed})
+	if err != nil {
+		return out, fmt.Errorf("loading %s: %w", in.Domain, err)
+	}
+	var ids []string
+	if domains.IsGenerated(in.Domain) {
+		ids = ld.Order
+	} else {
+		tasks, _ := domains.Tasks(domains.Spec{Name: in.Domain, Tau2Data: out.Tau2Data}, in.Split)
+		for _, t := range tasks {
+			ids = append(ids, t.ID)
+		}
+	}
+	if len(in.TaskIDs) > 0 {
+		have := map[string]bool{}
+		for _, id := range ids {
+			have[id] = true
+		}
+		for _, id := range in.TaskIDs {
+			if !have[id] {
+				return out, workflows.InvalidInput("task_ids", "task %q is not in %s split %q", id, in.Domain, in.Split)
+			}
+		}
+		ids = in.TaskIDs
+	}
+	if len(ids) == 0 {
+		return out, workflows.InvalidInput("split", "no tasks in %s split %q", in.Domain, in.Split)
+	}
+	out.TaskIDs = ids
+	return out, nil
+}
+
+// ProbeModel checks a role's endpoint (see Models.ProbeModel).
+func (a *Eval) ProbeModel(ctx context.Context, role string, cfg workflows.ModelConfig) error {
+	return a.Models.ProbeModel(ctx, role, cfg)
+}
+
+// EpisodeKey is where an episode's record lives.
+func EpisodeKey(runID, taskID string, trial int) string {
+	return fmt.Sprintf("runs/%s/episodes/%s/trial-%d.json", runID, SafeName(taskID), trial)
+}
+
+// SafeName turns a task id into a key segment: unsafe characters become _,
+// and a short hash keeps distinct ids distinct.
+func SafeName(id string) string {
+	var b strings.Builder
+	safe := true
+	for _, r := range id {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+			safe = false
+		}
+	}
+	if safe && b.Len() > 0 && b.Len() <= 80 {
+		return b.String()
+	}
+	s := b.String()
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	h := sha256.Sum256([]byte(id))
+	return s + "-" + hex.EncodeToString(h[:4])
+}
+
+// EpisodeRecord is the stored form of one episode (tau2's SimulationRun).
+type EpisodeRecord struct {
+	ID          string         `json:"id"`
+	TaskID      string         `json:"task_id"`
+	Trial       int            `json:"trial"`
+	StartTime   time.Time      `json:"start_time"`
+	EndTime     time.Time      `json:"end_time"`
+	Duration    float64        `json:"duration"`
+	Termination string         `json:"termination_reason"`
+	Error       string         `json:"error,omitempty"`
+	Steps       int            `json:"steps"`
+	AgentTokens int            `json:"agent_tokens"`
+	UserTokens  int            `json:"user_tokens"`
+	Messages    []envs.Message `json:"messages"`
+	Agent       string         `json:"agent"`
+	User        string         `json:"user"`
+}
+
+// RunEpisode plays one (task, trial) episode and stores its trajectory.
+// It heartbeats while running so a lost worker is noticed quickly; a retry
+// replays the episode and overwrites the same key.
+func (a *Eval) RunEpisode(ctx context.Context, in workflows.EpisodeInput) (workflows.EpisodeOutput, error) {
+	ld, err := a.Domains.Get(DomainKey{Name: in.Domain, Tau2Data: in.Tau2Data, Seed: in.Seed})
+	if err != nil {
+		return workflows.EpisodeOutput{}, fmt.Errorf("loading %s: %w", in.Domain, err)
+	}
+	task, ok := ld.Tasks[in.TaskID]
+	if !ok {
+		return workflows.EpisodeOutput{}, workflows.InvalidInput("task_id", "unknown task %q", in.TaskID)
+	}
+	env := ld.Domain.NewEnv()
+	agent, err := a.Models.Agent(in.Agent, env, task)
+	if err != nil {
+		return workflows.EpisodeOutput{}, workflows.InvalidInput("agent", "%v", err)
+	}
+	user, err := a.Models.User(in.User, env, task)
+	if err != nil {
+		return workflows.EpisodeOutput{}, workflows.InvalidInput("user", "%v", err)
+	}
+	stop := heartbeat(ctx, 2*time.Second)
+	start := time.Now()
+	res, err := episode.Run(ctx, env, task, agent, user, episode.Config{MaxSteps: in.MaxSteps})
+	stop()
+	if err != nil {
+		return workflows.EpisodeOutput{}, fmt.Errorf("episode %s#%d: %w", in.TaskID, in.Trial, err)
+	}
+	rec := EpisodeRecord{
+		ID: fmt.Sprintf("%s/%s/%d", in.RunID, in.TaskID, in.Trial), TaskID: in.TaskID, Trial: in.Trial,
+		StartTime: start.UTC(), EndTime: time.Now().UTC(), Duration: time.Since(start).Seconds(),
+		Termination: string(res.Termination), Error: res.Err, Steps: res.Steps, Messages: res.Messages,
+		AgentTokens: usageOf(agent), UserTokens: usageOf(user), Agent: in.Agent.Label(), User: in.User.Label(),
+	}
+	key := EpisodeKey(in.RunID, in.TaskID, in.Trial)
+	if err := putJSON(ctx, a.Blob, key, rec); err != nil {
+		return workflows.EpisodeOutput{}, fmt.Errorf("storing episode: %w", err)
+	}
+	return workflows.EpisodeOutput{TaskID: in.TaskID, Trial: in.Trial, Key: key, Termination: rec.Termination, Steps: rec.Steps,
+		AgentTokens: rec.AgentTokens, UserTokens: rec.UserTokens, DurationMS: time.Since(start).Milliseconds()}, nil
+}
+
+// heartbeat records activity heartbeats every interval until stopped; it is
+// a no-op outside an activity (unit tests).
+func heartbeat(ctx context.Context, every time.Duration) func() {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// ScoreEpisode evaluates a stored episode with tau2's reward. Tasks whose
+// basis includes NL_ASSERTION are scored on their other components and
+// flagged LLMOnly (no LLM judge is configured).
+func (a *Eval) ScoreEpisode(ctx context.Context, domain, tau2Data string, seed int64, ep workflows.EpisodeOutput) (workflows.ScoreOutput, error) {
+	ld, err := a.Domains.Get(DomainKey{Name: domain, Tau2Data: tau2Data, Seed: seed})
+	if err != nil {
+		return workflows.ScoreOutput{}, err
+	}
+	task, ok := ld.Tasks[ep.TaskID]
+	if !ok {
+		return workflows.ScoreOutput{}, workflows.InvalidInput("task_id", "unknown task %q", ep.TaskID)
+	}
+	var rec EpisodeRecord
+	if err := getJSON(ctx, a.Blob, ep.Key, &rec); err != nil {
+		return workflows.ScoreOutput{}, fmt.Errorf("loading episode: %w", err)
+	}
+	llmOnly := evaluator.NeedsLLM(task)
+	info, err := evaluator.Evaluate(ctx, ld.Domain, task, rec.Messages, episode.Termination(rec.Termination), evaluator.Options{SkipNL: llmOnly})
+	if err != nil && !errors.Is(err, evaluator.ErrNeedsJudge) {
+		return workflows.ScoreOutput{}, fmt.Errorf("scoring %s: %w", ep.TaskID, err)
+	}
+	scoreKey := strings.TrimSuffix(ep.Key, ".json") + ".reward.json"
+	if err := putJSON(ctx, a.Blob, scoreKey, info); err != nil {
+		return workflows.ScoreOutput{}, err
+	}
+	return workflows.ScoreOutput{TaskID: ep.TaskID, Trial: ep.Trial, Reward: info.Reward, Key: scoreKey, LLMOnly: llmOnly}, nil
+}

@@ -1,0 +1,81 @@
+package workers
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eigendata/eigendata/activities"
+	"github.com/eigendata/eigendata/workflows"
+)
+
+// Pool names a worker pool.
+type Pool string
+
+// The pools.
+const (
+	CPU Pool = "cpu"
+	LLM Pool = "llm"
+	GPU Pool = "gpu"
+)
+
+// ParsePools parses a comma-separated pool list such as "cpu,llm".
+func ParsePools(s string) ([]Pool, error) {
+	var out []Pool
+	for _, p := range strings.Split(s, ",") {
+		switch Pool(strings.TrimSpace(p)) {
+		case CPU, LLM:
+			out = append(out, Pool(strings.TrimSpace(p)))
+		case GPU:
+			return nil, fmt.Errorf("pool gpu: the gpu pool is not available yet")
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown pool %q (cpu, llm, gpu)", p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no pools given")
+	}
+	return out, nil
+}
+
+// Deps are the activity implementations the pools register.
+type Deps struct {
+	Eval *activities.Eval
+	// LLMConcurrency bounds concurrent llm-pool activities on this worker
+	// (default 32); pair it with the per-endpoint limit in activities.Models.
+	LLMConcurrency int
+	// CPUConcurrency bounds concurrent cpu-pool activities (default 16).
+	CPUConcurrency int
+}
+
+// New builds the worker of one pool.
+func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
+	switch pool {
+	case CPU:
+		conc := d.CPUConcurrency
+		if conc == 0 {
+			conc = 16
+		}
+		w := worker.New(c, workflows.QueueCPU, worker.Options{MaxConcurrentActivityExecutionSize: conc})
+		w.RegisterWorkflowWithOptions(workflows.EvalWorkflow, workflow.RegisterOptions{Name: "EvalWorkflow"})
+		w.RegisterActivityWithOptions(d.Eval.EvalPrepare, activity.RegisterOptions{Name: workflows.ActEvalPrepare})
+		w.RegisterActivityWithOptions(d.Eval.ScoreEpisode, activity.RegisterOptions{Name: workflows.ActScore})
+		w.RegisterActivityWithOptions(d.Eval.WriteEvalReport, activity.RegisterOptions{Name: workflows.ActEvalReport})
+		return w, nil
+	case LLM:
+		conc := d.LLMConcurrency
+		if conc == 0 {
+			conc = 32
+		}
+		w := worker.New(c, workflows.QueueLLM, worker.Options{MaxConcurrentActivityExecutionSize: conc})
+		w.RegisterActivityWithOptions(d.Eval.RunEpisode, activity.RegisterOptions{Name: workflows.ActEpisode})
+		w.RegisterActivityWithOptions(d.Eval.ProbeModel, activity.RegisterOptions{Name: workflows.ActProbeModel})
+		return w, nil
+	}
+	return nil, fmt.Errorf("pool %q has no worker yet", pool)
+}
