@@ -26,7 +26,10 @@ type Eval struct {
 	Blob    Artifacts
 	Domains *Domains
 	Models  *Models
-	Log     *slog.Logger
+	// Tau2Data is this worker's tau2 data directory, used when the input
+	// names none (then $TAU2_DATA).
+	Tau2Data string
+	Log      *slog.Logger
 }
 
 // EvalPrepare checks the data directory and split and returns the task ids.
@@ -34,7 +37,11 @@ type Eval struct {
 func (a *Eval) EvalPrepare(ctx context.Context, in workflows.EvalInput) (workflows.EvalPrepareOutput, error) {
 	out := workflows.EvalPrepareOutput{}
 	if !domains.IsGenerated(in.Domain) {
-		root, err := tau2data.Resolve(in.Tau2Data)
+		dir := in.Tau2Data
+		if dir == "" {
+			dir = a.Tau2Data
+		}
+		root, err := tau2data.Resolve(dir)
 		if err != nil {
 			return out, workflows.InvalidInput("tau2_data", "%v", err)
 		}
@@ -168,8 +175,12 @@ func (a *Eval) RunEpisode(ctx context.Context, in workflows.EpisodeInput) (workf
 	if err := putJSON(ctx, a.Blob, key, rec); err != nil {
 		return workflows.EpisodeOutput{}, fmt.Errorf("storing episode: %w", err)
 	}
-	return workflows.EpisodeOutput{TaskID: in.TaskID, Trial: in.Trial, Key: key, Termination: rec.Termination, Steps: rec.Steps,
-		AgentTokens: rec.AgentTokens, UserTokens: rec.UserTokens, DurationMS: time.Since(start).Milliseconds()}, nil
+	out := workflows.EpisodeOutput{TaskID: in.TaskID, Trial: in.Trial, Key: key, Termination: rec.Termination, Steps: rec.Steps,
+		AgentTokens: rec.AgentTokens, UserTokens: rec.UserTokens, DurationMS: time.Since(start).Milliseconds()}
+	if out.Score, err = a.score(ctx, ld, task, &rec, key); err != nil {
+		return workflows.EpisodeOutput{}, err
+	}
+	return out, nil
 }
 
 // heartbeat records activity heartbeats every interval until stopped; it is
@@ -196,30 +207,18 @@ func heartbeat(ctx context.Context, every time.Duration) func() {
 	return func() { close(done) }
 }
 
-// ScoreEpisode evaluates a stored episode with tau2's reward. Tasks whose
-// basis includes NL_ASSERTION are scored on their other components and
-// flagged LLMOnly (no LLM judge is configured).
-func (a *Eval) ScoreEpisode(ctx context.Context, domain, tau2Data string, seed int64, ep workflows.EpisodeOutput) (workflows.ScoreOutput, error) {
-	ld, err := a.Domains.Get(DomainKey{Name: domain, Tau2Data: tau2Data, Seed: seed})
-	if err != nil {
-		return workflows.ScoreOutput{}, err
-	}
-	task, ok := ld.Tasks[ep.TaskID]
-	if !ok {
-		return workflows.ScoreOutput{}, workflows.InvalidInput("task_id", "unknown task %q", ep.TaskID)
-	}
-	var rec EpisodeRecord
-	if err := getJSON(ctx, a.Blob, ep.Key, &rec); err != nil {
-		return workflows.ScoreOutput{}, fmt.Errorf("loading episode: %w", err)
-	}
+// score evaluates an episode with tau2's reward and stores the reward
+// beside it. Tasks whose basis includes NL_ASSERTION are scored on their
+// other components and flagged LLMOnly (no LLM judge is configured).
+func (a *Eval) score(ctx context.Context, ld *LoadedDomain, task *envs.Task, rec *EpisodeRecord, key string) (workflows.ScoreOutput, error) {
 	llmOnly := evaluator.NeedsLLM(task)
 	info, err := evaluator.Evaluate(ctx, ld.Domain, task, rec.Messages, episode.Termination(rec.Termination), evaluator.Options{SkipNL: llmOnly})
 	if err != nil && !errors.Is(err, evaluator.ErrNeedsJudge) {
-		return workflows.ScoreOutput{}, fmt.Errorf("scoring %s: %w", ep.TaskID, err)
+		return workflows.ScoreOutput{}, fmt.Errorf("scoring %s: %w", task.ID, err)
 	}
-	scoreKey := strings.TrimSuffix(ep.Key, ".json") + ".reward.json"
+	scoreKey := strings.TrimSuffix(key, ".json") + ".reward.json"
 	if err := putJSON(ctx, a.Blob, scoreKey, info); err != nil {
 		return workflows.ScoreOutput{}, err
 	}
-	return workflows.ScoreOutput{TaskID: ep.TaskID, Trial: ep.Trial, Reward: info.Reward, Key: scoreKey, LLMOnly: llmOnly}, nil
+	return workflows.ScoreOutput{TaskID: rec.TaskID, Trial: rec.Trial, Reward: info.Reward, Key: scoreKey, LLMOnly: llmOnly}, nil
 }

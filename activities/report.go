@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"sort"
 	"strings"
 	"time"
@@ -89,18 +90,28 @@ func (a *Eval) WriteEvalReport(ctx context.Context, in workflows.EvalReportInput
 	for _, s := range in.Scores {
 		scoreOf[fmt.Sprintf("%s#%d", s.TaskID, s.Trial)] = s
 	}
-	for _, ep := range in.Runs {
-		var rec EpisodeRecord
-		if err := getJSON(ctx, a.Blob, ep.Key, &rec); err != nil {
-			return out, err
-		}
-		sc := scoreOf[fmt.Sprintf("%s#%d", ep.TaskID, ep.Trial)]
-		var info evaluator.RewardInfo
-		if err := getJSON(ctx, a.Blob, sc.Key, &info); err != nil {
-			return out, err
-		}
-		res.Simulations = append(res.Simulations, SimulationRun{ID: rec.ID, TaskID: rec.TaskID, Trial: rec.Trial, StartTime: rec.StartTime,
-			EndTime: rec.EndTime, Duration: rec.Duration, TerminationReason: rec.Termination, RewardInfo: &info, Messages: rec.Messages})
+	// Read the episode records concurrently: a large run has thousands.
+	res.Simulations = make([]SimulationRun, len(in.Runs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for i, ep := range in.Runs {
+		g.Go(func() error {
+			var rec EpisodeRecord
+			if err := getJSON(gctx, a.Blob, ep.Key, &rec); err != nil {
+				return err
+			}
+			sc := scoreOf[fmt.Sprintf("%s#%d", ep.TaskID, ep.Trial)]
+			var info evaluator.RewardInfo
+			if err := getJSON(gctx, a.Blob, sc.Key, &info); err != nil {
+				return err
+			}
+			res.Simulations[i] = SimulationRun{ID: rec.ID, TaskID: rec.TaskID, Trial: rec.Trial, StartTime: rec.StartTime,
+				EndTime: rec.EndTime, Duration: rec.Duration, TerminationReason: rec.Termination, RewardInfo: &info, Messages: rec.Messages}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return out, err
 	}
 	prefix := "runs/" + in.RunID + "/"
 	out.ResultsKey, out.ReportKey, out.PlotKey = prefix+"results.json", prefix+"report.md", prefix+"passk.png"
@@ -137,9 +148,9 @@ func markdownReport(in workflows.EvalReportInput, out workflows.EvalResult, rewa
 	}
 	fmt.Fprintf(&b, "- domain: `%s`, split: `%s`\n- agent: `%s`, user: `%s`\n- tasks: %d, trials: %d, episodes: %d\n- average reward: %.4f\n\n",
 		in.Input.Domain, in.Input.Split, in.Input.Agent.Label(), in.Input.User.Label(), out.Tasks, in.Input.Trials, out.Episodes, out.AvgReward)
-	b.WriteString("| k | pass^k |\n|---|---|\n")
+	b.WriteString("| k | value |\n|---|---|\n")
 	for k := 1; k < len(out.PassK); k++ {
-		fmt.Fprintf(&b, "| %d | %.4f |\n", k, out.PassK[k])
+		fmt.Fprintf(&b, "| pass^%d | %.4f |\n", k, out.PassK[k])
 	}
 	b.WriteString("\n![pass^k vs k](passk.png)\n\n## Per task\n\n| task | rewards |\n|---|---|\n")
 	ids := make([]string, 0, len(rewards))

@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 )
 
@@ -29,6 +30,9 @@ type Conn struct {
 	TLSCA         string
 	TLSServerName string
 	Logger        *slog.Logger
+	// DataConverter, when set, replaces the default converter (eigendata
+	// sets the claim-check codec so large payloads go to S3).
+	DataConverter converter.DataConverter
 }
 
 func firstNonEmpty(vals ...string) string {
@@ -56,7 +60,7 @@ func (c Conn) Resolved() Conn {
 // key are given, as hosted clusters such as Temporal Cloud require).
 func (c Conn) Options() (client.Options, error) {
 	c = c.Resolved()
-	opts := client.Options{HostPort: c.Address, Namespace: c.Namespace}
+	opts := client.Options{HostPort: c.Address, Namespace: c.Namespace, DataConverter: c.DataConverter}
 	if c.Logger != nil {
 		opts.Logger = sdklog.NewStructuredLogger(c.Logger)
 	}

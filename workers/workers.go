@@ -61,10 +61,10 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		if conc == 0 {
 			conc = 16
 		}
-		w := worker.New(c, workflows.QueueCPU, worker.Options{MaxConcurrentActivityExecutionSize: conc})
+		w := worker.New(c, workflows.QueueCPU, worker.Options{MaxConcurrentActivityExecutionSize: conc,
+			MaxConcurrentWorkflowTaskPollers: 4, MaxConcurrentActivityTaskPollers: 4})
 		w.RegisterWorkflowWithOptions(workflows.EvalWorkflow, workflow.RegisterOptions{Name: "EvalWorkflow"})
 		w.RegisterActivityWithOptions(d.Eval.EvalPrepare, activity.RegisterOptions{Name: workflows.ActEvalPrepare})
-		w.RegisterActivityWithOptions(d.Eval.ScoreEpisode, activity.RegisterOptions{Name: workflows.ActScore})
 		w.RegisterActivityWithOptions(d.Eval.WriteEvalReport, activity.RegisterOptions{Name: workflows.ActEvalReport})
 		return w, nil
 	case LLM:
@@ -72,7 +72,8 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		if conc == 0 {
 			conc = 32
 		}
-		w := worker.New(c, workflows.QueueLLM, worker.Options{MaxConcurrentActivityExecutionSize: conc})
+		w := worker.New(c, workflows.QueueLLM, worker.Options{MaxConcurrentActivityExecutionSize: conc,
+			MaxConcurrentActivityTaskPollers: 8})
 		w.RegisterActivityWithOptions(d.Eval.RunEpisode, activity.RegisterOptions{Name: workflows.ActEpisode})
 		w.RegisterActivityWithOptions(d.Eval.ProbeModel, activity.RegisterOptions{Name: workflows.ActProbeModel})
 		return w, nil

@@ -26,7 +26,6 @@ const (
 	ActEvalPrepare = "EvalPrepare"
 	ActProbeModel  = "ProbeModel"
 	ActEpisode     = "RunEpisode"
-	ActScore       = "ScoreEpisode"
 	ActEvalReport  = "WriteEvalReport"
 )
 
@@ -87,16 +86,20 @@ type EpisodeInput struct {
 	User     ModelConfig `json:"user"`
 }
 
-// EpisodeOutput references a finished episode's trajectory in the blob store.
+// EpisodeOutput references a finished episode's trajectory in the blob
+// store and carries its reward (scoring runs in the same activity: it is
+// milliseconds of CPU next to seconds of model calls, and a second activity
+// per episode would double the scheduling overhead).
 type EpisodeOutput struct {
-	TaskID      string `json:"task_id"`
-	Trial       int    `json:"trial"`
-	Key         string `json:"key"`
-	Termination string `json:"termination_reason"`
-	Steps       int    `json:"steps"`
-	AgentTokens int    `json:"agent_tokens"`
-	UserTokens  int    `json:"user_tokens"`
-	DurationMS  int64  `json:"duration_ms"`
+	TaskID      string      `json:"task_id"`
+	Trial       int         `json:"trial"`
+	Key         string      `json:"key"`
+	Termination string      `json:"termination_reason"`
+	Steps       int         `json:"steps"`
+	AgentTokens int         `json:"agent_tokens"`
+	UserTokens  int         `json:"user_tokens"`
+	DurationMS  int64       `json:"duration_ms"`
+	Score       ScoreOutput `json:"score"`
 }
 
 // ScoreOutput is an episode's reward.

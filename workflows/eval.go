@@ -84,9 +84,9 @@ func activityCtx(ctx workflow.Context, queue string, timeout, heartbeat time.Dur
 }
 
 // EvalWorkflow evaluates a model on a tau2 (or generated) domain: one
-// RunEpisode activity (llm pool) and one ScoreEpisode activity (cpu pool)
-// per (task, trial), at most Concurrency at a time, then the report (tau2
-// results JSON, Markdown pass^k table, PNG plot) under runs/<workflow-id>/.
+// RunEpisode activity (llm pool: play, store, score) per (task, trial), at
+// most Concurrency at a time, then the report (tau2 results JSON, Markdown
+// pass^k table, PNG plot) under runs/<workflow-id>/.
 func EvalWorkflow(ctx workflow.Context, in EvalInput) (*EvalResult, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -109,18 +109,28 @@ func EvalWorkflow(ctx workflow.Context, in EvalInput) (*EvalResult, error) {
 
 	cpu := activityCtx(ctx, QueueCPU, 10*time.Minute, 0)
 	llmCtx := activityCtx(ctx, QueueLLM, time.Minute, 0)
+	// Probe each distinct endpoint and prepare the task list concurrently:
+	// bad input fails fast, before any episode runs.
+	var probes []workflow.Future
+	probed := map[ModelConfig]bool{}
 	for _, role := range []struct {
 		name string
 		m    ModelConfig
 	}{{"agent", in.Agent}, {"user", in.User}} {
-		if role.m.Provider == "openai" {
-			if err := workflow.ExecuteActivity(llmCtx, ActProbeModel, role.name, role.m).Get(ctx, nil); err != nil {
-				return nil, err
-			}
+		key := ModelConfig{BaseURL: role.m.BaseURL, Model: role.m.Model}
+		if role.m.Provider == "openai" && !probed[key] {
+			probed[key] = true
+			probes = append(probes, workflow.ExecuteActivity(llmCtx, ActProbeModel, role.name, role.m))
+		}
+	}
+	prepF := workflow.ExecuteActivity(cpu, ActEvalPrepare, in)
+	for _, f := range probes {
+		if err := f.Get(ctx, nil); err != nil {
+			return nil, err
 		}
 	}
 	var prep EvalPrepareOutput
-	if err := workflow.ExecuteActivity(cpu, ActEvalPrepare, in).Get(ctx, &prep); err != nil {
+	if err := prepF.Get(ctx, &prep); err != nil {
 		return nil, err
 	}
 
@@ -137,7 +147,6 @@ func EvalWorkflow(ctx workflow.Context, in EvalInput) (*EvalResult, error) {
 	progress.Stage, progress.Total = "running", len(items)
 
 	episodeCtx := activityCtx(ctx, QueueLLM, 30*time.Minute, 15*time.Second)
-	scoreCtx := activityCtx(ctx, QueueCPU, 5*time.Minute, 0)
 	var (
 		scores   []ScoreOutput
 		episodes []EpisodeOutput
@@ -158,10 +167,7 @@ func EvalWorkflow(ctx workflow.Context, in EvalInput) (*EvalResult, error) {
 				RunID: runID, Domain: in.Domain, Tau2Data: prep.Tau2Data, Seed: in.Seed, TaskID: it.task, Trial: it.trial,
 				MaxSteps: in.MaxSteps, Agent: in.Agent, User: in.User,
 			}).Get(gctx, &ep)
-			var sc ScoreOutput
-			if err == nil {
-				err = workflow.ExecuteActivity(scoreCtx, ActScore, in.Domain, prep.Tau2Data, in.Seed, ep).Get(gctx, &sc)
-			}
+			sc := ep.Score
 			progress.Done++
 			progress.LastTask = it.task
 			if err != nil {

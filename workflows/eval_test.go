@@ -29,15 +29,12 @@ func (f *fakeEval) episode(_ context.Context, in EpisodeInput) (EpisodeOutput, e
 	if in.TaskID == f.failTask {
 		return EpisodeOutput{}, temporal.NewNonRetryableApplicationError("boom", "Boom", nil)
 	}
-	return EpisodeOutput{TaskID: in.TaskID, Trial: in.Trial, Key: "k/" + in.TaskID}, nil
-}
-
-func (f *fakeEval) score(_ context.Context, domain, data string, seed int64, ep EpisodeOutput) (ScoreOutput, error) {
 	r := 1.0
-	if ep.TaskID == "b" && ep.Trial == 1 {
+	if in.TaskID == "b" && in.Trial == 1 {
 		r = 0
 	}
-	return ScoreOutput{TaskID: ep.TaskID, Trial: ep.Trial, Reward: r}, nil
+	return EpisodeOutput{TaskID: in.TaskID, Trial: in.Trial, Key: "k/" + in.TaskID,
+		Score: ScoreOutput{TaskID: in.TaskID, Trial: in.Trial, Reward: r}}, nil
 }
 
 func (f *fakeEval) report(_ context.Context, in EvalReportInput) (EvalResult, error) {
@@ -50,7 +47,6 @@ func newEnv(t *testing.T, f *fakeEval) *testsuite.TestWorkflowEnvironment {
 	env.RegisterWorkflow(EvalWorkflow)
 	env.RegisterActivityWithOptions(f.prepare, activity.RegisterOptions{Name: ActEvalPrepare})
 	env.RegisterActivityWithOptions(f.episode, activity.RegisterOptions{Name: ActEpisode})
-	env.RegisterActivityWithOptions(f.score, activity.RegisterOptions{Name: ActScore})
 	env.RegisterActivityWithOptions(f.report, activity.RegisterOptions{Name: ActEvalReport})
 	return env
 }

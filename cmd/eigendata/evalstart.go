@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eigendata/eigendata/infra/claimcheck"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -51,6 +52,11 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return err
 	}
+	store, _, err := clientServices(ctx, "")
+	if err != nil {
+		return err
+	}
+	cf.c.DataConverter = claimcheck.DataConverter(store, 0)
 	c, err := cf.c.Dial()
 	if err != nil {
 		return err
@@ -81,7 +87,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 	for k := 1; k < len(res.PassK); k++ {
 		fmt.Fprintf(stdout, "  pass^%d = %.4f\n", k, res.PassK[k])
 	}
-	fmt.Fprintf(stdout, "report: %s\nresults: %s\nplot: %s\n", res.ReportKey, res.ResultsKey, res.PlotKey)
+	fmt.Fprintf(stdout, "report: %s\nresults: %s\nplot: %s\n", store.URI(res.ReportKey), store.URI(res.ResultsKey), store.URI(res.PlotKey))
 	return nil
 }
 

@@ -29,6 +29,9 @@ func commands() []command {
 		{"env tools", "print a domain's tool schemas (OpenAI format)", runEnvTools},
 		{"env replay", "apply a JSON list of tool calls to a fresh env, print outputs and the state hash", runEnvReplay},
 		{"eval gold", "replay and evaluate every task's gold actions", runEvalGold},
+		{"eval start", "start an EvalWorkflow (pass^k on tau2-bench) and follow its progress", runEvalStart},
+		{"dev", "one process: embedded Temporal + Web UI, S3, Redis and all worker pools", runDev},
+		{"worker", "run worker pools against any Temporal cluster", runWorker},
 	}
 }
 

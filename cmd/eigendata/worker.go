@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/eigendata/eigendata/activities"
+	"github.com/eigendata/eigendata/infra/blob"
+	"github.com/eigendata/eigendata/infra/cache"
+	"github.com/eigendata/eigendata/infra/claimcheck"
+	"github.com/eigendata/eigendata/workers"
+)
+
+// clientServices connects to the artifact store and the cache described by
+// the environment (S3_*, AWS_*, REDIS_URL).
+func clientServices(ctx context.Context, redisURL string) (*blob.S3, *cache.Cache, error) {
+	store, err := blob.NewS3(ctx, blob.S3ConfigFromEnv())
+	if err != nil {
+		return nil, nil, err
+	}
+	if redisURL == "" {
+		return store, nil, nil
+	}
+	c, err := cache.Open(ctx, redisURL, cache.Options{Logger: slog.Default()})
+	if err != nil {
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	return store, c, nil
+}
+
+func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	var cf connFlags
+	cf.register(fs)
+	poolsFlag := fs.String("pools", "cpu,llm", "pools to run: any of cpu, llm, gpu")
+	redisURL := fs.String("redis-url", os.Getenv("REDIS_URL"), "Redis for the LLM cache (default $REDIS_URL; empty: no cache)")
+	tau2 := fs.String("tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory (default $TAU2_DATA)")
+	llmConc := fs.Int("llm-concurrency", 32, "concurrent model calls per endpoint")
+	rps := fs.Float64("llm-rps", 0, "model requests per second per endpoint (0: unlimited)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pools, err := workers.ParsePools(*poolsFlag)
+	if err != nil {
+		return fmt.Errorf("--pools: %w", err)
+	}
+	store, c, err := clientServices(ctx, *redisURL)
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		defer c.Close()
+	}
+	cf.c.DataConverter = claimcheck.DataConverter(store, 0)
+	cl, err := cf.c.Dial()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := workers.EnsureSearchAttributes(ctx, cl, cf.c.Resolved().Namespace); err != nil {
+		slog.Warn("search attributes", "error", err)
+	}
+	models := activities.ModelsFromEnv()
+	models.Concurrency, models.RPS = *llmConc, *rps
+	svc := workers.Services{Blob: store, Cache: c, Models: models, Tau2Data: *tau2, Log: slog.Default()}
+	stop, err := workers.Start(cl, pools, svc.Deps())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "worker pools %s on %s (namespace %s); Ctrl-C stops\n", *poolsFlag, cf.c.Resolved().Address, cf.c.Resolved().Namespace)
+	<-ctx.Done()
+	stop()
+	return nil
+}

@@ -1,0 +1,233 @@
+// Package devserver runs an embedded, single-process Temporal dev server
+// (all four services over SQLite, in memory or in a file so history survives
+// a restart) together with the Temporal Web UI, for `eigendata dev` and for
+// integration tests. It is the library equivalent of `temporal server
+// start-dev`, whose implementation the Temporal CLI keeps internal.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	tlog "go.temporal.io/server/common/log"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+)
+
+// Options configure the dev server.
+type Options struct {
+	// DBFile is the SQLite file; empty keeps everything in memory.
+	DBFile string
+	// IP to bind (default 127.0.0.1).
+	IP string
+	// GRPCPort of the frontend (0 picks a free port).
+	GRPCPort int
+	// UIPort of the Web UI (0 picks a free port, -1 disables the UI).
+	UIPort int
+	// Namespace to create (default "default").
+	Namespace string
+	// SearchAttributes are custom search attributes registered on the namespace.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger receives the server's warnings and errors (nil discards them).
+	Logger *slog.Logger
+}
+
+// Server is a running dev server.
+type Server struct {
+	srv      temporal.Server
+	ui       *uiserver.Server
+	hostPort string
+	uiURL    string
+	ns       string
+}
+
+func freePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Start starts the server (and UI) and returns once the frontend answers.
+func Start(ctx context.Context, opt Options) (*Server, error) {
+	if opt.IP == "" {
+		opt.IP = "127.0.0.1"
+	}
+	if opt.Namespace == "" {
+		opt.Namespace = "default"
+	}
+	port := func(p int) (int, error) {
+		if p > 0 {
+			return p, nil
+		}
+		return freePort(opt.IP)
+	}
+	front, err := port(opt.GRPCPort)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: frontend port: %w", err)
+	}
+	ports := make([]int, 0, 8)
+	for i := 0; i < 8; i++ { // history/matching/worker gRPC + 4 membership + metrics-free pprof slot
+		p, err := freePort(opt.IP)
+		if err != nil {
+			return nil, fmt.Errorf("devserver: %w", err)
+		}
+		ports = append(ports, p)
+	}
+
+	sqlCfg := &config.SQL{PluginName: sqliteplugin.PluginName, ConnectAttributes: map[string]string{}}
+	if opt.DBFile == "" {
+		sqlCfg.ConnectAttributes["mode"] = "memory"
+		sqlCfg.ConnectAttributes["cache"] = "shared"
+		sqlCfg.DatabaseName = "eigendata-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	} else {
+		sqlCfg.ConnectAttributes["mode"] = "rwc"
+		sqlCfg.DatabaseName = opt.DBFile
+	}
+	service := func(grpc, membership int, frontend bool) config.Service {
+		s := config.Service{RPC: config.RPC{GRPCPort: grpc, MembershipPort: membership, BindOnLocalHost: true}}
+		if frontend {
+			s.RPC.BindOnLocalHost, s.RPC.BindOnIP = false, opt.IP
+		}
+		return s
+	}
+	cfg := &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: "127.0.0.1"},
+			PProf:      config.PProf{Port: ports[7]},
+		},
+		Persistence: config.Persistence{
+			DefaultStore: sqliteplugin.PluginName, VisibilityStore: sqliteplugin.PluginName, NumHistoryShards: 1,
+			DataStores: map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			FailoverVersionIncrement: 10, MasterClusterName: "active", CurrentClusterName: "active",
+			ClusterInformation: map[string]cluster.ClusterInformation{"active": {
+				Enabled: true, InitialFailoverVersion: 1, RPCAddress: fmt.Sprintf("127.0.0.1:%d", front)}},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			"frontend": service(front, ports[0], true),
+			"history":  service(ports[1], ports[2], false),
+			"matching": service(ports[3], ports[4], false),
+			"worker":   service(ports[5], ports[6], false),
+		},
+		Archival:     config.Archival{History: config.HistoryArchival{State: "disabled"}, Visibility: config.VisibilityArchival{State: "disabled"}},
+		PublicClient: config.PublicClient{HostPort: fmt.Sprintf("127.0.0.1:%d", front)},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History: config.HistoryArchivalNamespaceDefaults{State: "disabled"}, Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"}}},
+	}
+	if opt.DBFile != "" {
+		if _, err := os.Stat(opt.DBFile); errors.Is(err, os.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(opt.DBFile), 0o755); err != nil {
+				return nil, fmt.Errorf("devserver: %w", err)
+			}
+			if err := sqlite.SetupSchema(sqlCfg); err != nil {
+				return nil, fmt.Errorf("devserver: schema: %w", err)
+			}
+		}
+	}
+	nsCfg, err := sqlite.NewNamespaceConfig("active", opt.Namespace, false, opt.SearchAttributes)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: namespace: %w", err)
+	}
+	if err := sqlite.CreateNamespaces(sqlCfg, nsCfg); err != nil {
+		return nil, fmt.Errorf("devserver: namespace: %w", err)
+	}
+	var logger tlog.Logger = tlog.NewNoopLogger()
+	if opt.Logger != nil {
+		logger = tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: "error"}))
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(cfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(logger),
+		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
+			// One partition per task queue, as the CLI's dev server uses: with
+			// a single matching host, more partitions only add forwarding hops.
+			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  []dynamicconfig.ConstrainedValue{{Value: 1}},
+			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): []dynamicconfig.ConstrainedValue{{Value: 1}},
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("devserver: starting: %w", err)
+	}
+	s := &Server{srv: srv, hostPort: fmt.Sprintf("%s:%d", opt.IP, front), ns: opt.Namespace}
+	if opt.UIPort >= 0 {
+		uiPort, err := port(opt.UIPort)
+		if err != nil {
+			_ = srv.Stop()
+			return nil, fmt.Errorf("devserver: UI port: %w", err)
+		}
+		uiCfg := &uiconfig.Config{
+			Host: opt.IP, Port: uiPort, TemporalGRPCAddress: s.hostPort, EnableUI: true,
+			DefaultNamespace: opt.Namespace, HideLogs: true, DisableNewsFetch: true,
+			CORS: uiconfig.CORS{CookieInsecure: true},
+		}
+		s.ui = uiserver.NewServer(uioptions.WithConfigProvider(uiCfg))
+		go func() { _ = s.ui.Start() }()
+		s.uiURL = fmt.Sprintf("http://%s:%d", opt.IP, uiPort)
+		if err := waitHTTP(ctx, s.uiURL, 15*time.Second); err != nil {
+			_ = s.Stop()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func waitHTTP(ctx context.Context, url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("devserver: UI at %s did not come up", url)
+}
+
+// HostPort is the frontend's gRPC address.
+func (s *Server) HostPort() string { return s.hostPort }
+
+// UIURL is the Web UI's base URL ("" without UI).
+func (s *Server) UIURL() string { return s.uiURL }
+
+// Namespace is the namespace created at start.
+func (s *Server) Namespace() string { return s.ns }
+
+// Stop shuts the UI and the server down.
+func (s *Server) Stop() error {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	return s.srv.Stop()
+}

@@ -1,0 +1,89 @@
+package devserver
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+func greet(ctx workflow.Context, name string) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	var out string
+	err := workflow.ExecuteActivity(ctx, hello, name).Get(ctx, &out)
+	return out, err
+}
+
+func hello(_ context.Context, name string) (string, error) { return "hello " + name, nil }
+
+func TestDevServerRunsWorkflowsServesUIAndPersists(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "temporal.db")
+	sa := map[string]enumspb.IndexedValueType{"EigenDomain": enumspb.INDEXED_VALUE_TYPE_KEYWORD}
+	start := time.Now()
+	s, err := Start(ctx, Options{DBFile: db, SearchAttributes: sa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("server + UI up in %s at %s, UI %s", time.Since(start), s.HostPort(), s.UIURL())
+	c, err := client.Dial(client.Options{HostPort: s.HostPort(), Namespace: s.Namespace()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(greet)
+	w.RegisterActivity(hello)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "greet-1", TaskQueue: "q",
+		TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword("EigenDomain").ValueSet("airline"))}, greet, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	if err := run.Get(ctx, &out); err != nil || out != "hello dev" {
+		t.Fatalf("result %q, %v", out, err)
+	}
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.Namespace()})
+	if err != nil || resp.CustomAttributes["EigenDomain"] != enumspb.INDEXED_VALUE_TYPE_KEYWORD {
+		t.Errorf("search attribute not registered: %v %v", resp, err)
+	}
+	r, err := http.Get(s.UIURL())
+	if err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("UI: %v %v", r, err)
+	}
+	r.Body.Close()
+	w.Stop()
+	c.Close()
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Restart on the same file: the finished workflow is still there.
+	s2, err := Start(ctx, Options{DBFile: db, SearchAttributes: sa, UIPort: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Stop()
+	c2, err := client.Dial(client.Options{HostPort: s2.HostPort(), Namespace: s2.Namespace()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	desc, err := c2.DescribeWorkflowExecution(ctx, "greet-1", "")
+	if err != nil {
+		t.Fatalf("history lost across restart: %v", err)
+	}
+	if st := desc.WorkflowExecutionInfo.Status; st != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		t.Errorf("status after restart %v", st)
+	}
+}
