@@ -182,3 +182,21 @@ func argString(a json.RawMessage) string {
 
 // Describe returns a short description of a participant for logs and reports.
 func Describe(s Sampling) string { return fmt.Sprintf("%s@T=%g", s.Model, s.Temperature) }
+
+// FineTuneRecord is one line of OpenAI's chat fine-tuning JSONL format.
+type FineTuneRecord struct {
+	Messages []goopenai.ChatCompletionMessage `json:"messages"`
+	Tools    []envs.OpenAITool                `json:"tools"`
+}
+
+// FineTuning renders an agent trajectory as a fine-tuning record: the
+// agent's system prompt over policy, then the conversation as the agent saw
+// it (stop tokens included), with the agent's tools.
+func FineTuning(policy string, msgs []envs.Message, tools []envs.OpenAITool) FineTuneRecord {
+	out := FineTuneRecord{Tools: tools}
+	out.Messages = append(out.Messages, goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleSystem, Content: AgentSystemPrompt(policy)})
+	for _, m := range msgs {
+		out.Messages = append(out.Messages, toOpenAI(m, false))
+	}
+	return out
+}

@@ -35,7 +35,11 @@ func (s Services) Deps() Deps {
 	if s.Cache != nil && models.Wrap == nil {
 		models.Wrap = func(endpoint string, c llm.Chat) llm.Chat { return s.Cache.Wrap(endpoint, c) }
 	}
-	return Deps{Eval: &activities.Eval{Blob: s.Blob, Domains: &activities.Domains{}, Models: models, Tau2Data: s.Tau2Data, Log: s.Log}}
+	doms := &activities.Domains{}
+	return Deps{
+		Eval:  &activities.Eval{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
+		Synth: &activities.Synth{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
+	}
 }
 
 // Start starts one worker per pool and returns a function that stops them.

@@ -45,7 +45,8 @@ func ParsePools(s string) ([]Pool, error) {
 
 // Deps are the activity implementations the pools register.
 type Deps struct {
-	Eval *activities.Eval
+	Eval  *activities.Eval
+	Synth *activities.Synth
 	// LLMConcurrency bounds concurrent llm-pool activities on this worker
 	// (default 32); pair it with the per-endpoint limit in activities.Models.
 	LLMConcurrency int
@@ -66,6 +67,15 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		w.RegisterWorkflowWithOptions(workflows.EvalWorkflow, workflow.RegisterOptions{Name: "EvalWorkflow"})
 		w.RegisterActivityWithOptions(d.Eval.EvalPrepare, activity.RegisterOptions{Name: workflows.ActEvalPrepare})
 		w.RegisterActivityWithOptions(d.Eval.WriteEvalReport, activity.RegisterOptions{Name: workflows.ActEvalReport})
+		w.RegisterWorkflowWithOptions(workflows.SynthesisWorkflow, workflow.RegisterOptions{Name: "SynthesisWorkflow"})
+		w.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: "InstanceWorkflow"})
+		for name, fn := range map[string]any{
+			workflows.ActSynthPrepare: d.Synth.SynthPrepare, workflows.ActSynthBlueprint: d.Synth.SynthBlueprint,
+			workflows.ActSynthVerify: d.Synth.SynthVerify, workflows.ActSynthRecord: d.Synth.SynthRecord,
+			workflows.ActSynthFinalize: d.Synth.SynthFinalize,
+		} {
+			w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		}
 		return w, nil
 	case LLM:
 		conc := d.LLMConcurrency
@@ -76,6 +86,12 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 			MaxConcurrentActivityTaskPollers: 8})
 		w.RegisterActivityWithOptions(d.Eval.RunEpisode, activity.RegisterOptions{Name: workflows.ActEpisode})
 		w.RegisterActivityWithOptions(d.Eval.ProbeModel, activity.RegisterOptions{Name: workflows.ActProbeModel})
+		for name, fn := range map[string]any{
+			workflows.ActSynthPlan: d.Synth.SynthPlan, workflows.ActSynthDialogue: d.Synth.SynthDialogue,
+			workflows.ActSynthChecker: d.Synth.SynthChecker, workflows.ActSynthJudge: d.Synth.SynthJudge,
+		} {
+			w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		}
 		return w, nil
 	}
 	return nil, fmt.Errorf("pool %q has no worker yet", pool)

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/eigendata/eigendata/infra/claimcheck"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -56,8 +55,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cf.c.DataConverter = claimcheck.DataConverter(store, 0)
-	c, err := cf.c.Dial()
+	c, err := dialWithClaims(cf, store)
 	if err != nil {
 		return err
 	}
@@ -80,7 +78,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	var res workflows.EvalResult
-	if err := follow(ctx, c, run, stdout, &res); err != nil {
+	if err := follow(ctx, c, run, stdout, &res, drawEvalProgress); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "done: %d tasks, %d episodes, avg reward %.4f\n", res.Tasks, res.Episodes, res.AvgReward)
@@ -107,8 +105,10 @@ func firstSet(vals ...string) string {
 	return ""
 }
 
-// follow polls the run's progress query, drawing a progress bar, until it ends.
-func follow(ctx context.Context, c client.Client, run client.WorkflowRun, w io.Writer, result any) error {
+// follow polls the run's progress query, drawing a progress bar with draw,
+// until it ends.
+func follow(ctx context.Context, c client.Client, run client.WorkflowRun, w io.Writer, result any,
+	draw func(context.Context, client.Client, client.WorkflowRun, io.Writer)) error {
 	done := make(chan error, 1)
 	go func() { done <- run.Get(ctx, result) }()
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -116,19 +116,19 @@ func follow(ctx context.Context, c client.Client, run client.WorkflowRun, w io.W
 	for {
 		select {
 		case err := <-done:
-			drawProgress(ctx, c, run, w)
+			draw(ctx, c, run, w)
 			fmt.Fprintln(w)
 			return err
 		case <-tick.C:
-			drawProgress(ctx, c, run, w)
+			draw(ctx, c, run, w)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
-func drawProgress(ctx context.Context, c client.Client, run client.WorkflowRun, w io.Writer) {
-	v, err := c.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), "progress")
+func drawEvalProgress(ctx context.Context, c client.Client, run client.WorkflowRun, w io.Writer) {
+	v, err := c.QueryWorkflow(ctx, run.GetID(), "", "progress")
 	if err != nil {
 		return
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/eigendata/eigendata/activities"
 	"github.com/eigendata/eigendata/infra/blob"
 	"github.com/eigendata/eigendata/infra/cache"
@@ -30,6 +32,13 @@ func clientServices(ctx context.Context, redisURL string) (*blob.S3, *cache.Cach
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	return store, c, nil
+}
+
+// dialWithClaims connects with the claim-check converter over store, as
+// every eigendata client and worker does.
+func dialWithClaims(cf connFlags, store *blob.S3) (client.Client, error) {
+	cf.c.DataConverter = claimcheck.DataConverter(store, 0)
+	return cf.c.Dial()
 }
 
 func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
@@ -55,8 +64,7 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	if c != nil {
 		defer c.Close()
 	}
-	cf.c.DataConverter = claimcheck.DataConverter(store, 0)
-	cl, err := cf.c.Dial()
+	cl, err := dialWithClaims(cf, store)
 	if err != nil {
 		return err
 	}

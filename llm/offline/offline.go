@@ -26,6 +26,10 @@ func Agent(task *envs.Task) episode.Participant { return episode.Oracle{Task: ta
 // reports the request done or says it cannot help.
 type TemplateUser struct {
 	Task *envs.Task
+	// Withhold makes the user decline to give its known info (user id,
+	// email); synthesis sets it when the user-simulator prompt lacks the
+	// identification directive.
+	Withhold bool
 }
 
 // Next implements episode.Participant.
@@ -59,11 +63,15 @@ func (u TemplateUser) Next(_ context.Context, traj []envs.Message) (envs.Message
 		}
 	}
 	switch {
-	case strings.Contains(last, "completed") || strings.Contains(last, "anything else") || strings.Contains(last, "transferred"):
+	case strings.Contains(last, "completed") || strings.Contains(last, "anything else") || strings.Contains(last, "transferred") ||
+		strings.Contains(last, "cannot") || strings.Contains(last, "can't"):
 		return msg(episode.StopToken)
 	case containsAny(last, "confirm", "proceed", "yes/no", "shall i", "would you like"):
 		return msg("Yes, please go ahead.")
 	case containsAny(last, "id", "name", "email", "zip", "number", "which", "?") && in.KnownInfo != nil:
+		if u.Withhold {
+			return msg("I'd rather not share that.")
+		}
 		return msg(*in.KnownInfo)
 	}
 	return msg("Yes, please go ahead.")

@@ -1,0 +1,368 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eigendata/eigendata/envs"
+	"github.com/eigendata/eigendata/envs/domains"
+	"github.com/eigendata/eigendata/envs/episode"
+	"github.com/eigendata/eigendata/envs/sandbox"
+	"github.com/eigendata/eigendata/envs/synthesis"
+	"github.com/eigendata/eigendata/envs/tau2data"
+	"github.com/eigendata/eigendata/llm"
+	"github.com/eigendata/eigendata/llm/offline"
+	"github.com/eigendata/eigendata/llm/prompts"
+	"github.com/eigendata/eigendata/workflows"
+)
+
+// Store is an artifact store that can also list keys.
+type Store interface {
+	Artifacts
+	List(ctx context.Context, prefix string) ([]string, error)
+}
+
+// Synth holds the synthesis stage activities. Each stage reads the
+// artifacts of the previous ones by key, writes its own under
+// runs/<run>/instances/<index>/ and returns the key (claim check), so a
+// retried stage rewrites the same object.
+type Synth struct {
+	Blob     Store
+	Domains  *Domains
+	Models   *Models
+	Tau2Data string
+	Log      *slog.Logger
+
+	mu      sync.Mutex
+	bundles map[string]prompts.Bundle
+}
+
+// InstanceKey is where an instance's artifact lives.
+func InstanceKey(runID string, index int, name string) string {
+	return fmt.Sprintf("runs/%s/instances/%06d/%s", runID, index, name)
+}
+
+func (a *Synth) registry() prompts.Registry { return prompts.Registry{Store: a.Blob} }
+
+// bundle loads (and caches) a prompt version.
+func (a *Synth) bundle(ctx context.Context, version string) (prompts.Bundle, error) {
+	a.mu.Lock()
+	b, ok := a.bundles[version]
+	a.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	b, err := a.registry().Get(ctx, version)
+	if err != nil {
+		return b, workflows.InvalidInput("prompt_version", "%v", err)
+	}
+	a.mu.Lock()
+	if a.bundles == nil {
+		a.bundles = map[string]prompts.Bundle{}
+	}
+	a.bundles[version] = b
+	a.mu.Unlock()
+	return b, nil
+}
+
+func (a *Synth) domain(in workflows.InstanceInput) (*LoadedDomain, error) {
+	return a.Domains.Get(DomainKey{Name: in.Domain, Tau2Data: in.Tau2Data, Seed: in.DomainSeed})
+}
+
+// SynthPrepare checks the data directory and resolves the prompt version
+// (the active one, seeded with the built-in bundle on first use).
+func (a *Synth) SynthPrepare(ctx context.Context, in workflows.SynthInput) (workflows.SynthPrepareOutput, error) {
+	out := workflows.SynthPrepareOutput{}
+	if !domains.IsGenerated(in.Domain) {
+		dir := in.Tau2Data
+		if dir == "" {
+			dir = a.Tau2Data
+		}
+		root, err := tau2data.Resolve(dir)
+		if err != nil {
+			return out, workflows.InvalidInput("tau2_data", "%v", err)
+		}
+		out.Tau2Data = root
+	}
+	if _, err := a.Domains.Get(DomainKey{Name: in.Domain, Tau2Data: out.Tau2Data, Seed: in.Seed}); err != nil {
+		return out, workflows.InvalidInput("tau2_data", "loading %s: %v", in.Domain, err)
+	}
+	var b prompts.Bundle
+	if in.PromptVersion == "" || in.PromptVersion == "active" {
+		v, bb, err := a.registry().Active(ctx, prompts.Builtin())
+		if err != nil {
+			return out, err
+		}
+		out.PromptVersion, b = v, bb
+	} else {
+		bb, err := a.bundle(ctx, in.PromptVersion)
+		if err != nil {
+			return out, err
+		}
+		out.PromptVersion, b = bb.Version(), bb
+	}
+	out.MaxSteps, out.Concurrency = b.Settings.MaxSteps, b.Settings.Concurrency
+	return out, nil
+}
+
+func reject(reason, detail string) workflows.StageResult {
+	return workflows.StageResult{Reason: reason, Detail: detail}
+}
+
+// SynthPlan is the scenario planner: grounded entities and an intent.
+func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ workflows.StageRefs) (workflows.StageResult, error) {
+	if in.Roles.Planner.Provider == "openai" {
+		return workflows.StageResult{}, workflows.InvalidInput("roles.planner.provider", "only the offline planner is implemented")
+	}
+	ld, err := a.domain(in)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	sc, err := synthesis.PlanBaseline(ld.Domain, in.Seed)
+	if errors.Is(err, synthesis.ErrNoEntity) {
+		return reject(synthesis.ReasonPlanNoEntity, err.Error()), nil
+	} else if err != nil {
+		return workflows.StageResult{}, err
+	}
+	key := InstanceKey(in.RunID, in.Index, "scenario.json")
+	return workflows.StageResult{OK: true, Key: key}, putJSON(ctx, a.Blob, key, sc)
+}
+
+// BlueprintDoc is the stored blueprint with its gold execution.
+type BlueprintDoc struct {
+	Blueprint synthesis.Blueprint `json:"blueprint"`
+	GoldHash  string              `json:"gold_state_hash"`
+	Outputs   []string            `json:"outputs"`
+	Diff      []synthesis.Change  `json:"gold_diff"`
+	Closing   string              `json:"closing"`
+}
+
+// SynthBlueprint derives the gold plan, checks it against the policy rules
+// and executes it on a fresh environment.
+func (a *Synth) SynthBlueprint(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	ld, err := a.domain(in)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	var sc synthesis.Scenario
+	if err := getJSON(ctx, a.Blob, refs.Scenario, &sc); err != nil {
+		return workflows.StageResult{}, err
+	}
+	bp := synthesis.BlueprintFor(sc)
+	if v := synthesis.CheckPolicy(ld.Domain, sc, bp); len(v) > 0 {
+		return reject(synthesis.ReasonBlueprintPolicy, fmt.Sprintf("%s: %s", v[0].Rule, v[0].Detail)), nil
+	}
+	ex := synthesis.Execute(ld.Domain, bp.Actions)
+	if len(ex.Errors) > 0 {
+		return reject(synthesis.ReasonBlueprintToolError, ex.Errors[0]), nil
+	}
+	doc := BlueprintDoc{Blueprint: bp, GoldHash: ex.Hash, Outputs: ex.Outputs,
+		Diff: synthesis.Diff(synthesis.View(ld.Domain.NewEnv(), sc), synthesis.View(ex.Env, sc)), Closing: closing(sc, bp)}
+	key := InstanceKey(in.RunID, in.Index, "blueprint.json")
+	return workflows.StageResult{OK: true, Key: key}, putJSON(ctx, a.Blob, key, doc)
+}
+
+func closing(sc synthesis.Scenario, bp synthesis.Blueprint) string {
+	s := "Your request has been completed."
+	if bp.Refusal {
+		s = "I'm sorry, but I cannot do that: " + sc.Why + "."
+	}
+	if len(bp.Communicate) > 0 {
+		s += " For your information: " + strings.Join(bp.Communicate, "; ") + "."
+	}
+	return s
+}
+
+// TranscriptDoc is the stored dialogue.
+type TranscriptDoc struct {
+	Messages    []envs.Message `json:"messages"`
+	Termination string         `json:"termination_reason"`
+	FinalHash   string         `json:"final_state_hash"`
+	FinalView   map[string]any `json:"final_view"`
+	AgentTokens int            `json:"agent_tokens"`
+	UserTokens  int            `json:"user_tokens"`
+}
+
+func (a *Synth) load(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (*LoadedDomain, synthesis.Scenario, BlueprintDoc, error) {
+	var sc synthesis.Scenario
+	var bp BlueprintDoc
+	ld, err := a.domain(in)
+	if err == nil {
+		err = getJSON(ctx, a.Blob, refs.Scenario, &sc)
+	}
+	if err == nil {
+		err = getJSON(ctx, a.Blob, refs.Blueprint, &bp)
+	}
+	return ld, sc, bp, err
+}
+
+func instanceID(in workflows.InstanceInput) string {
+	return fmt.Sprintf("%s-%06d", strings.ReplaceAll(in.RunID, "/", "_"), in.Index)
+}
+
+// SynthDialogue runs the user simulator and the assistant through the
+// episode runner, executing the assistant's tool calls for real.
+func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	ld, sc, bp, err := a.load(ctx, in, refs)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	b, err := a.bundle(ctx, in.PromptVersion)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	task := synthesis.Task(instanceID(in), sc, bp.Blueprint)
+	env := ld.Domain.NewEnv()
+	var agent, user episode.Participant
+	if in.Roles.Agent.Provider == "openai" {
+		c, err := a.Models.Chat(in.Roles.Agent)
+		if err != nil {
+			return workflows.StageResult{}, workflows.InvalidInput("roles.agent", "%v", err)
+		}
+		agent = llm.NewAgent(c, sampling(in.Roles.Agent), env)
+	} else {
+		agent = offline.CarefulAgent{Task: &task, Identity: sc.Identity(), Mutates: env.Mutates, Closing: bp.Closing}
+	}
+	if in.Roles.User.Provider == "openai" {
+		c, err := a.Models.Chat(in.Roles.User)
+		if err != nil {
+			return workflows.StageResult{}, workflows.InvalidInput("roles.user", "%v", err)
+		}
+		user = llm.NewUser(c, sampling(in.Roles.User), env, &task, b.Prompts["user"])
+	} else {
+		user = offline.TemplateUser{Task: &task, Withhold: !strings.Contains(b.Prompts["user"], prompts.RevealDirective)}
+	}
+	stop := heartbeat(ctx, 2*time.Second)
+	res, err := episode.Run(ctx, env, &task, agent, user, episode.Config{MaxSteps: in.MaxSteps})
+	stop()
+	if err != nil {
+		return workflows.StageResult{}, fmt.Errorf("dialogue: %w", err)
+	}
+	doc := TranscriptDoc{Messages: res.Messages, Termination: string(res.Termination), FinalHash: env.StateHash(),
+		FinalView: synthesis.View(env, sc), AgentTokens: usageOf(agent), UserTokens: usageOf(user)}
+	key := InstanceKey(in.RunID, in.Index, "transcript.json")
+	if err := putJSON(ctx, a.Blob, key, doc); err != nil {
+		return workflows.StageResult{}, err
+	}
+	out := workflows.StageResult{OK: true, Key: key, Tokens: doc.AgentTokens + doc.UserTokens}
+	if reason, detail := synthesis.CheckDialogue(sc, res.Messages, doc.Termination); reason != "" {
+		out.OK, out.Reason, out.Detail = false, reason, detail
+	}
+	return out, nil
+}
+
+// SynthChecker writes the per-instance checker program.
+func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	if in.Roles.Checker.Provider == "openai" {
+		return workflows.StageResult{}, workflows.InvalidInput("roles.checker.provider", "only the offline checker writer is implemented")
+	}
+	ld, sc, bp, err := a.load(ctx, in, refs)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	gold := synthesis.Execute(ld.Domain, bp.Blueprint.Actions)
+	src := synthesis.WriteCheckerBaseline(sc, bp.Blueprint, synthesis.View(gold.Env, sc), bp.Diff)
+	if _, err := sandbox.Compile("checker", src); err != nil {
+		return reject(synthesis.ReasonCheckerCompile, err.Error()), nil
+	}
+	key := InstanceKey(in.RunID, in.Index, "checker.star")
+	return workflows.StageResult{OK: true, Key: key}, a.Blob.Put(ctx, key, []byte(src), "text/x-starlark")
+}
+
+// SynthVerify runs the checker on the dialogue, the gold outcome and the
+// mutated negatives.
+func (a *Synth) SynthVerify(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	ld, sc, bp, err := a.load(ctx, in, refs)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	var tr TranscriptDoc
+	if err := getJSON(ctx, a.Blob, refs.Transcript, &tr); err != nil {
+		return workflows.StageResult{}, err
+	}
+	src, err := a.Blob.Get(ctx, refs.Checker)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	v := synthesis.Verify(ctx, ld.Domain, sc, bp.Blueprint, string(src), tr.Messages, tr.FinalHash, tr.FinalView, sandbox.DefaultLimits())
+	key := InstanceKey(in.RunID, in.Index, "verdict.json")
+	if err := putJSON(ctx, a.Blob, key, v); err != nil {
+		return workflows.StageResult{}, err
+	}
+	return workflows.StageResult{OK: v.OK, Reason: v.Reason, Detail: v.Detail, Key: key}, nil
+}
+
+// SynthJudge reviews the dialogue against the rubric.
+func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	if in.Roles.Judge.Provider == "openai" {
+		return workflows.StageResult{}, workflows.InvalidInput("roles.judge.provider", "only the offline judge is implemented")
+	}
+	ld, sc, _, err := a.load(ctx, in, refs)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	b, err := a.bundle(ctx, in.PromptVersion)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	var tr TranscriptDoc
+	if err := getJSON(ctx, a.Blob, refs.Transcript, &tr); err != nil {
+		return workflows.StageResult{}, err
+	}
+	env := ld.Domain.NewEnv()
+	j := synthesis.JudgeVerdict{Pass: true, Reason: "judge disabled by settings"}
+	if on, set := b.Settings.Stages["judge"]; !set || on {
+		j = synthesis.JudgeBaseline(sc, tr.Messages, tr.Termination, env.Mutates, b.Settings.JudgeStrictness)
+	}
+	key := InstanceKey(in.RunID, in.Index, "judge.json")
+	if err := putJSON(ctx, a.Blob, key, j); err != nil {
+		return workflows.StageResult{}, err
+	}
+	out := workflows.StageResult{OK: j.Pass, Key: key}
+	if !j.Pass {
+		out.Reason, out.Detail = "judge."+j.Failed, j.Reason
+	}
+	return out, nil
+}
+
+// Instance is an accepted instance as stored (instance.json).
+type Instance struct {
+	ID            string              `json:"id"`
+	Index         int                 `json:"index"`
+	Domain        string              `json:"domain"`
+	PromptVersion string              `json:"prompt_version"`
+	Scenario      synthesis.Scenario  `json:"scenario"`
+	Blueprint     BlueprintDoc        `json:"blueprint"`
+	Task          envs.Task           `json:"task"`
+	Transcript    TranscriptDoc       `json:"transcript"`
+	Checker       string              `json:"checker"`
+	CheckerKey    string              `json:"checker_key"`
+	Signature     string              `json:"signature"`
+	Refs          workflows.StageRefs `json:"refs"`
+}
+
+// SynthRecord stores the accepted instance (idempotent per index).
+func (a *Synth) SynthRecord(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	_, sc, bp, err := a.load(ctx, in, refs)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	var tr TranscriptDoc
+	if err := getJSON(ctx, a.Blob, refs.Transcript, &tr); err != nil {
+		return workflows.StageResult{}, err
+	}
+	src, err := a.Blob.Get(ctx, refs.Checker)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	inst := Instance{ID: instanceID(in), Index: in.Index, Domain: in.Domain, PromptVersion: in.PromptVersion, Scenario: sc,
+		Blueprint: bp, Task: synthesis.Task(instanceID(in), sc, bp.Blueprint), Transcript: tr, Checker: string(src),
+		CheckerKey: refs.Checker, Signature: synthesis.Signature(sc), Refs: refs}
+	key := InstanceKey(in.RunID, in.Index, "instance.json")
+	return workflows.StageResult{OK: true, Key: key, Signature: inst.Signature}, putJSON(ctx, a.Blob, key, inst)
+}

@@ -1,0 +1,105 @@
+package synthesis
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/eigendata/eigendata/envs"
+	"github.com/eigendata/eigendata/envs/domains"
+	"github.com/eigendata/eigendata/envs/episode"
+	"github.com/eigendata/eigendata/envs/sandbox"
+	"github.com/eigendata/eigendata/envs/tau2data"
+	"github.com/eigendata/eigendata/llm/offline"
+)
+
+// pipeline runs one candidate through every stage with the baseline roles
+// and returns "" when accepted, else the reason code.
+func pipeline(t *testing.T, dom *envs.Domain, seed int64, withhold bool) (string, Scenario) {
+	t.Helper()
+	ctx := context.Background()
+	sc, err := PlanBaseline(dom, seed)
+	if err != nil {
+		return ReasonPlanNoEntity, sc
+	}
+	bp := BlueprintFor(sc)
+	if v := CheckPolicy(dom, sc, bp); len(v) > 0 {
+		return ReasonBlueprintPolicy, sc
+	}
+	gold := Execute(dom, bp.Actions)
+	if len(gold.Errors) > 0 {
+		return ReasonBlueprintToolError, sc
+	}
+	task := Task(fmt.Sprintf("t%d", seed), sc, bp)
+	env := dom.NewEnv()
+	closing := "Your request has been completed."
+	if bp.Refusal {
+		closing = "I'm sorry, but I cannot do that: " + sc.Why + "."
+	}
+	if len(bp.Communicate) > 0 {
+		closing += " For your information: " + bp.Communicate[0] + "."
+	}
+	agent := offline.CarefulAgent{Task: &task, Identity: sc.Identity(), Mutates: env.Mutates, Closing: closing}
+	user := offline.TemplateUser{Task: &task, Withhold: withhold}
+	res, err := episode.Run(ctx, env, &task, agent, user, episode.Config{MaxSteps: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reason, _ := CheckDialogue(sc, res.Messages, string(res.Termination)); reason != "" {
+		return reason, sc
+	}
+	before, goldView := View(dom.NewEnv(), sc), View(gold.Env, sc)
+	checker := WriteCheckerBaseline(sc, bp, goldView, Diff(before, goldView))
+	vr := Verify(ctx, dom, sc, bp, checker, res.Messages, env.StateHash(), View(env, sc), sandbox.DefaultLimits())
+	if !vr.OK {
+		return vr.Reason, sc
+	}
+	if j := JudgeBaseline(sc, res.Messages, string(res.Termination), env.Mutates, 1); !j.Pass {
+		return "judge." + j.Failed, sc
+	}
+	return "", sc
+}
+
+func TestPipelineAcceptsBaselineInstances(t *testing.T) {
+	specs := []domains.Spec{{Name: "gen-airline", Seed: 1}, {Name: "gen-retail", Seed: 1}}
+	if data := tau2data.ForTest(t); data != "" {
+		specs = append(specs, domains.Spec{Name: "airline", Tau2Data: data}, domains.Spec{Name: "retail", Tau2Data: data})
+	}
+	for _, spec := range specs {
+		t.Run(spec.Name, func(t *testing.T) {
+			dom, err := domains.Load(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reasons := map[string]int{}
+			accepted, refusals := 0, 0
+			for seed := int64(0); seed < 40; seed++ {
+				reason, sc := pipeline(t, dom, seed, false)
+				if reason == "" {
+					accepted++
+					if !sc.Allowed {
+						refusals++
+					}
+				}
+				reasons[reason]++
+			}
+			t.Logf("%s: accepted %d/40 (%d refusals); reasons %v", spec.Name, accepted, refusals, reasons)
+			if accepted < 30 {
+				t.Errorf("yield too low: %d/40 (%v)", accepted, reasons)
+			}
+		})
+	}
+}
+
+func TestWithheldIdentityFailsDialogues(t *testing.T) {
+	dom, err := domains.Load(domains.Spec{Name: "gen-airline", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := int64(0); seed < 10; seed++ {
+		reason, _ := pipeline(t, dom, seed, true)
+		if reason == "" {
+			t.Fatalf("seed %d accepted although the user never identified", seed)
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package workflows
+
+// Synthesis activity names. Stages on the llm pool call models (or the
+// offline baseline roles); stages on the cpu pool touch only environments,
+// checkers and S3.
+const (
+	ActSynthPrepare   = "SynthPrepare"   // cpu: data directory, prompt version
+	ActSynthPlan      = "SynthPlan"      // llm: scenario planner
+	ActSynthBlueprint = "SynthBlueprint" // cpu: gold plan executed on a fresh env
+	ActSynthDialogue  = "SynthDialogue"  // llm: user simulator <-> assistant <-> env
+	ActSynthChecker   = "SynthChecker"   // llm: checker writer
+	ActSynthVerify    = "SynthVerify"    // cpu: checker on final, gold and negatives
+	ActSynthJudge     = "SynthJudge"     // llm: rubric review
+	ActSynthRecord    = "SynthRecord"    // cpu: the accepted instance, idempotent per index
+	ActSynthFinalize  = "SynthFinalize"  // cpu: dedup, dataset shards, tasks, manifest
+)
+
+// The synthesis stages in order; reason codes are "<stage>.<cause>".
+var SynthStages = []string{"plan", "blueprint", "dialogue", "checker", "verify", "judge"}
+
+// SynthRoles selects the model of each synthesis role.
+type SynthRoles struct {
+	Planner ModelConfig `json:"planner"`
+	User    ModelConfig `json:"user"`
+	Agent   ModelConfig `json:"agent"`
+	Checker ModelConfig `json:"checker"`
+	Judge   ModelConfig `json:"judge"`
+}
+
+// SynthInput starts a SynthesisWorkflow.
+type SynthInput struct {
+	// Domain is gen-airline, gen-retail (eigendata's own), airline or retail (tau2 data).
+	Domain   string `json:"domain"`
+	Tau2Data string `json:"tau2_data,omitempty"`
+	// Count is how many accepted instances to produce.
+	Count int `json:"count"`
+	// Seed makes the run reproducible: candidate i uses a seed derived from it.
+	Seed int64 `json:"seed"`
+	// Concurrency bounds instances in flight (default 8).
+	Concurrency int `json:"concurrency,omitempty"`
+	// MaxCandidates bounds attempts (default 4 x Count).
+	MaxCandidates int        `json:"max_candidates,omitempty"`
+	Roles         SynthRoles `json:"roles"`
+	// PromptVersion names the prompt/settings version the run uses
+	// (recorded on every instance).
+	PromptVersion string `json:"prompt_version,omitempty"`
+	// MaxSteps bounds each dialogue (default 50).
+	MaxSteps int `json:"max_steps,omitempty"`
+	// ContinueEvery is how many candidates one run of the workflow handles
+	// before it continues as new (default 200), keeping histories short.
+	ContinueEvery int `json:"continue_every,omitempty"`
+	// Carry is the state handed over by continue-as-new (not set by users).
+	Carry *SynthCarry `json:"carry,omitempty"`
+}
+
+// SynthCarry is what a SynthesisWorkflow hands to its next run.
+type SynthCarry struct {
+	RunID      string     `json:"run_id"`
+	Next       int        `json:"next"`
+	Stats      SynthStats `json:"stats"`
+	Accepted   []string   `json:"accepted"` // instance keys, in index order of acceptance
+	Signatures []string   `json:"signatures"`
+	Runs       int        `json:"runs"`
+}
+
+// InstanceInput runs one candidate through the stages.
+type InstanceInput struct {
+	RunID         string     `json:"run_id"`
+	Domain        string     `json:"domain"`
+	Tau2Data      string     `json:"tau2_data,omitempty"`
+	Index         int        `json:"index"`
+	Seed          int64      `json:"seed"`
+	DomainSeed    int64      `json:"domain_seed"`
+	Roles         SynthRoles `json:"roles"`
+	PromptVersion string     `json:"prompt_version"`
+	MaxSteps      int        `json:"max_steps,omitempty"`
+}
+
+// StageResult is one stage's outcome: its artifact's key, or the reason
+// the candidate was rejected.
+type StageResult struct {
+	OK bool `json:"ok"`
+	// Reason is the reject code, "<stage>.<cause>".
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	// Key is the stage's artifact in the blob store.
+	Key    string `json:"key,omitempty"`
+	Tokens int    `json:"tokens,omitempty"`
+	// Signature (record stage) identifies near-duplicates.
+	Signature string `json:"signature,omitempty"`
+}
+
+// StageRefs are the artifacts produced so far, passed between stages.
+type StageRefs struct {
+	Scenario   string `json:"scenario,omitempty"`
+	Blueprint  string `json:"blueprint,omitempty"`
+	Transcript string `json:"transcript,omitempty"`
+	Checker    string `json:"checker,omitempty"`
+	Verdict    string `json:"verdict,omitempty"`
+	Judge      string `json:"judge,omitempty"`
+}
+
+// InstanceResult is an InstanceWorkflow's outcome.
+type InstanceResult struct {
+	Index    int    `json:"index"`
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	// Passed lists the stages the candidate passed.
+	Passed    []string       `json:"passed"`
+	Key       string         `json:"key,omitempty"`
+	Signature string         `json:"signature,omitempty"`
+	Tokens    map[string]int `json:"tokens,omitempty"`
+}
+
+// SynthStats are a run's acceptance statistics — what EvolveWorkflow reads.
+type SynthStats struct {
+	Candidates int `json:"candidates"`
+	Accepted   int `json:"accepted"`
+	// StagePassed counts candidates past each stage.
+	StagePassed map[string]int `json:"stage_passed"`
+	// Reasons is the reject reason-code histogram.
+	Reasons map[string]int `json:"reasons"`
+	// Tokens used per role.
+	Tokens map[string]int `json:"tokens"`
+}
+
+// FinalizeInput asks for the run's dataset and manifest.
+type FinalizeInput struct {
+	RunID    string     `json:"run_id"`
+	Input    SynthInput `json:"input"`
+	Accepted []string   `json:"accepted"`
+	Stats    SynthStats `json:"stats"`
+}
+
+// SynthResult is a SynthesisWorkflow's result.
+type SynthResult struct {
+	RunID       string     `json:"run_id"`
+	Stats       SynthStats `json:"stats"`
+	Instances   int        `json:"instances"`
+	Dropped     int        `json:"near_duplicates_dropped"`
+	ManifestKey string     `json:"manifest_key"`
+	Shards      []string   `json:"dataset_shards"`
+	TasksKey    string     `json:"tasks_key"`
+	Prefix      string     `json:"prefix"`
+}
+
+// SynthProgress answers the "progress" query.
+type SynthProgress struct {
+	Stage      string         `json:"stage"`
+	Target     int            `json:"target"`
+	Accepted   int            `json:"accepted"`
+	Candidates int            `json:"candidates"`
+	Running    int            `json:"running"`
+	Reasons    map[string]int `json:"reasons"`
+}
+
+// SynthPrepareOutput resolves a run's inputs before any instance runs.
+type SynthPrepareOutput struct {
+	// PromptVersion is the full version the run uses (the active one when
+	// the input names none).
+	PromptVersion string `json:"prompt_version"`
+	Tau2Data      string `json:"tau2_data,omitempty"`
+	// MaxSteps and Concurrency come from the version's settings unless the
+	// input sets them.
+	MaxSteps    int `json:"max_steps"`
+	Concurrency int `json:"concurrency"`
+}
