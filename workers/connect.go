@@ -29,7 +29,8 @@ type Conn struct {
 	TLSKey        string
 	TLSCA         string
 	TLSServerName string
-	Logger        *slog.Logger
+	// Logger receives the SDK's logs (default: warnings and errors to stderr).
+	Logger *slog.Logger
 	// DataConverter, when set, replaces the default converter (eigendata
 	// sets the claim-check codec so large payloads go to S3).
 	DataConverter converter.DataConverter
@@ -61,9 +62,12 @@ func (c Conn) Resolved() Conn {
 func (c Conn) Options() (client.Options, error) {
 	c = c.Resolved()
 	opts := client.Options{HostPort: c.Address, Namespace: c.Namespace, DataConverter: c.DataConverter}
-	if c.Logger != nil {
-		opts.Logger = sdklog.NewStructuredLogger(c.Logger)
+	logger := c.Logger
+	if logger == nil {
+		// The SDK's default logger prints every activity at debug level.
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	opts.Logger = sdklog.NewStructuredLogger(logger)
 	if c.TLSCert != "" || c.TLSCA != "" || c.APIKey != "" {
 		tc := &tls.Config{ServerName: c.TLSServerName, MinVersion: tls.VersionTLS12}
 		if c.TLSCert != "" {

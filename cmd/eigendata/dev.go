@@ -37,7 +37,9 @@ func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.s3Port, "s3-port", 9333, "in-process S3 port (a free one when taken)")
 	fs.StringVar(&f.redisURL, "redis-url", os.Getenv("REDIS_URL"), "Redis for the LLM cache (default $REDIS_URL, else an in-process server)")
 	fs.StringVar(&f.pools, "pools", "cpu,llm", "worker pools to run in this process")
-	fs.StringVar(&f.tau2Data, "tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory (default $TAU2_DATA)")
+	if fs.Lookup("tau2-data") == nil {
+		fs.StringVar(&f.tau2Data, "tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory (default $TAU2_DATA)")
+	}
 }
 
 // orFree returns port when it can be bound on loopback, else 0 (pick a free one).

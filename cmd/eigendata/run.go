@@ -5,57 +5,54 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
+	"path/filepath"
 
-	"github.com/eigendata/eigendata/envs/domains"
-	"github.com/eigendata/eigendata/envs/episode"
-	"github.com/eigendata/eigendata/envs/evaluator"
-	"github.com/eigendata/eigendata/envs/generate"
+	"github.com/eigendata/eigendata/workflows"
 )
 
-// runMain is the README's main job on the embedded defaults. Until the
-// Temporal stack lands it plays grounded tasks on eigendata's generated
-// domains with the oracle baseline and scores them with tau2's evaluator:
-// an end-to-end check of environments, episode runner and evaluator that
-// needs no endpoint and no tau2 files.
+// runMain is the README's main job: it starts the one-process stack
+// (embedded Temporal + Web UI, S3, Redis, workers), synthesizes verified
+// dialogues with a SynthesisWorkflow — offline (rule-based baseline roles)
+// unless OPENAI_BASE_URL is set — prints the acceptance statistics, exports
+// the dataset to a local directory and stops.
 func runMain(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	n := fs.Int("tasks", 10, "tasks per generated domain")
-	seed := fs.Int64("seed", 1, "seed of the generated domains and tasks")
+	var in workflows.SynthInput
+	apply := synthInputFlags(fs, &in)
+	var df devFlags
+	df.register(fs)
+	out := fs.String("out", "datasets", "local directory the dataset is exported to (<out>/<run>)")
+	keep := fs.Bool("keep", false, "keep the stack (and the Web UI) running after the run until Ctrl-C")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *n < 1 {
-		return fmt.Errorf("--tasks must be >= 1, got %d", *n)
+	apply()
+	df.tau2Data = in.Tau2Data
+	s, err := df.start(ctx)
+	if err != nil {
+		return err
 	}
-	for _, name := range domains.Generated() {
-		start := time.Now()
-		opt := generate.Options{Seed: *seed}
-		d, err := domains.Load(domains.Spec{Name: name, Seed: *seed})
-		if err != nil {
-			return err
-		}
-		tasks, err := generate.Tasks(name, opt, *n, *seed)
-		if err != nil {
-			return err
-		}
-		rewards := map[string][]float64{}
-		for i := range tasks {
-			t := &tasks[i]
-			o := episode.Oracle{Task: t}
-			res, err := episode.Run(ctx, d.NewEnv(), t, o.Agent(), o.User(), episode.Config{})
-			if err != nil {
-				return err
-			}
-			info, err := evaluator.Evaluate(ctx, d, t, res.Messages, res.Termination, evaluator.Options{Strict: true})
-			if err != nil {
-				return err
-			}
-			rewards[t.ID] = append(rewards[t.ID], info.Reward)
-		}
-		pk := evaluator.PassK(rewards)
-		fmt.Fprintf(stdout, "%-12s %3d tasks  oracle baseline pass^1 = %.3f  (%s)\n", name, len(tasks), pk[1], time.Since(start).Round(time.Millisecond))
+	defer s.Close()
+	printStack(stdout, s, df.pools)
+	if in.Roles.Agent.Provider == "offline" || in.Roles.User.Provider == "offline" {
+		fmt.Fprintln(stdout, "\nNo OPENAI_BASE_URL: the rule-based offline baseline plays every role (labelled baseline in the manifest).")
 	}
-	fmt.Fprintln(stdout, "baseline: the oracle agent and user replay each task's gold plan; no model was called.")
+	fmt.Fprintln(stdout)
+	cf := connFlags{c: s.Conn, ui: s.UIURL()}
+	res, err := startSynth(ctx, s.Client, cf, in, "", true, stdout)
+	if err != nil {
+		return err
+	}
+	printSynthResult(stdout, res, s.Blob.URI)
+	dir := filepath.Join(*out, res.RunID)
+	n, err := exportRun(ctx, s.Blob, res.RunID, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported %d files to %s (dataset/shard-*.jsonl, tasks.json, checkers/, manifest.json)\n", n, dir)
+	if *keep {
+		fmt.Fprintf(stdout, "stack kept running; Web UI %s; Ctrl-C stops\n", s.UIURL())
+		<-ctx.Done()
+	}
 	return nil
 }
