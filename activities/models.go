@@ -31,6 +31,10 @@ type Models struct {
 	// Concurrency and RPS bound calls per endpoint (defaults 32, unlimited).
 	Concurrency int
 	RPS         float64
+	// Timeout bounds each HTTP attempt and Backoff is the first retry delay
+	// (the openai client's defaults when 0).
+	Timeout time.Duration
+	Backoff time.Duration
 	// Wrap, when set, wraps each endpoint's client (the Redis cache).
 	Wrap func(endpoint string, c llm.Chat) llm.Chat
 	// Tau2Guidelines, when set, is a tau2 data root whose user_simulator
@@ -68,7 +72,7 @@ func (m *Models) Chat(cfg workflows.ModelConfig) (llm.Chat, error) {
 	if conc == 0 {
 		conc = 32
 	}
-	var c llm.Chat = openai.New(openai.Config{BaseURL: ep, APIKey: m.APIKey})
+	var c llm.Chat = openai.New(openai.Config{BaseURL: ep, APIKey: m.APIKey, Timeout: m.Timeout, InitialBackoff: m.Backoff})
 	if m.Wrap != nil {
 		c = m.Wrap(ep, c)
 	}

@@ -123,7 +123,7 @@ func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ wor
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	sc, err := synthesis.PlanBaseline(ld.Domain, in.Seed)
+	sc, err := synthesis.PlanAt(ld.Domain, ld.EntityPairs(), in.DomainSeed, in.Index, in.Seed)
 	if errors.Is(err, synthesis.ErrNoEntity) {
 		return reject(synthesis.ReasonPlanNoEntity, err.Error()), nil
 	} else if err != nil {
@@ -250,7 +250,7 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 		return workflows.StageResult{}, err
 	}
 	out := workflows.StageResult{OK: true, Key: key, Tokens: doc.AgentTokens + doc.UserTokens}
-	if reason, detail := synthesis.CheckDialogue(sc, res.Messages, doc.Termination); reason != "" {
+	if reason, detail := synthesis.CheckDialogue(sc, res.Messages, doc.Termination, env.HasTool); reason != "" {
 		out.OK, out.Reason, out.Detail = false, reason, detail
 	}
 	return out, nil

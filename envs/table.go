@@ -21,6 +21,8 @@ type Table[T any] struct {
 	rows   map[string]*row[T]
 	token  *int // identifies the rows and index this table owns
 	shared bool // keys/rows are shared with a clone and must be copied before writing
+	// sum caches Hash until the next write; clones share it while unchanged.
+	sum *[32]byte
 }
 
 type row[T any] struct {
@@ -89,6 +91,7 @@ func (t *Table[T]) Mut(k string) (*T, bool) {
 		return nil, false
 	}
 	t.own()
+	t.sum = nil
 	if r.owner != t.token {
 		c, err := deepCopy(r.v)
 		if err != nil {
@@ -104,6 +107,7 @@ func (t *Table[T]) Mut(k string) (*T, bool) {
 // Set stores v under k: a new key goes last, an existing key keeps its place.
 func (t *Table[T]) Set(k string, v T) {
 	t.own()
+	t.sum = nil
 	if _, ok := t.rows[k]; !ok {
 		t.keys = append(t.keys, k)
 	}
@@ -116,6 +120,7 @@ func (t *Table[T]) Delete(k string) {
 		return
 	}
 	t.own()
+	t.sum = nil
 	delete(t.rows, k)
 	for i, key := range t.keys {
 		if key == k {
@@ -129,11 +134,14 @@ func (t *Table[T]) Delete(k string) {
 func (t *Table[T]) Clone() Table[T] {
 	t.shared = true
 	t.token = new(int) // records t owned so far are now shared too
-	return Table[T]{keys: t.keys, rows: t.rows, token: new(int), shared: true}
+	return Table[T]{keys: t.keys, rows: t.rows, token: new(int), shared: true, sum: t.sum}
 }
 
 // Hash returns a digest of the keys, their order and every record's JSON.
 func (t *Table[T]) Hash() [32]byte {
+	if t.sum != nil {
+		return *t.sum
+	}
 	h := sha256.New()
 	for _, k := range t.keys {
 		r := t.rows[k]
@@ -150,6 +158,7 @@ func (t *Table[T]) Hash() [32]byte {
 	}
 	var out [32]byte
 	copy(out[:], h.Sum(nil))
+	t.sum = &out
 	return out
 }
 

@@ -73,6 +73,10 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 			workflows.ActSynthPrepare: d.Synth.SynthPrepare, workflows.ActSynthBlueprint: d.Synth.SynthBlueprint,
 			workflows.ActSynthVerify: d.Synth.SynthVerify, workflows.ActSynthRecord: d.Synth.SynthRecord,
 			workflows.ActSynthFinalize: d.Synth.SynthFinalize,
+			// Stages that call no model run here as local activities of
+			// InstanceWorkflow (see workflows.InstanceWorkflow).
+			workflows.ActSynthPlan: d.Synth.SynthPlan, workflows.ActSynthDialogue: d.Synth.SynthDialogue,
+			workflows.ActSynthChecker: d.Synth.SynthChecker, workflows.ActSynthJudge: d.Synth.SynthJudge,
 		} {
 			w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 		}

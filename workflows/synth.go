@@ -227,26 +227,44 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, error) {
 	res := &InstanceResult{Index: in.Index, Tokens: map[string]int{}}
 	llmCtx := activityCtx(ctx, QueueLLM, 30*time.Minute, 30*time.Second)
-	cpuCtx := activityCtx(ctx, QueueCPU, 10*time.Minute, 30*time.Second)
+	// Stages that call no model run as local activities in this worker:
+	// milliseconds of CPU each, so a server round trip per stage would
+	// dominate. Model calls go to the llm pool as regular activities.
+	local := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			MaximumAttempts: 5, NonRetryableErrorTypes: []string{ErrInvalidInput}},
+	})
 	var refs StageRefs
+	run := func(act string, model *ModelConfig, out any) error {
+		if model != nil && model.Provider == "openai" {
+			return workflow.ExecuteActivity(llmCtx, act, in, refs).Get(ctx, out)
+		}
+		return workflow.ExecuteLocalActivity(local, act, in, refs).Get(ctx, out)
+	}
+	dialogue := in.Roles.Agent
+	if in.Roles.User.Provider == "openai" {
+		dialogue = in.Roles.User
+	}
 	stages := []struct {
 		name, act, role string
-		ctx             workflow.Context
+		model           *ModelConfig
 		ref             *string
 	}{
-		{"plan", ActSynthPlan, "planner", llmCtx, &refs.Scenario},
-		{"blueprint", ActSynthBlueprint, "", cpuCtx, &refs.Blueprint},
-		{"dialogue", ActSynthDialogue, "dialogue", llmCtx, &refs.Transcript},
-		{"checker", ActSynthChecker, "checker", llmCtx, &refs.Checker},
-		{"verify", ActSynthVerify, "", cpuCtx, &refs.Verdict},
-		{"judge", ActSynthJudge, "judge", llmCtx, &refs.Judge},
+		{"plan", ActSynthPlan, "planner", &in.Roles.Planner, &refs.Scenario},
+		{"blueprint", ActSynthBlueprint, "", nil, &refs.Blueprint},
+		{"dialogue", ActSynthDialogue, "dialogue", &dialogue, &refs.Transcript},
+		{"checker", ActSynthChecker, "checker", &in.Roles.Checker, &refs.Checker},
+		{"verify", ActSynthVerify, "", nil, &refs.Verdict},
+		{"judge", ActSynthJudge, "judge", &in.Roles.Judge, &refs.Judge},
 	}
 	for _, s := range stages {
 		var out StageResult
-		if err := workflow.ExecuteActivity(s.ctx, s.act, in, refs).Get(ctx, &out); err != nil {
+		if err := run(s.act, s.model, &out); err != nil {
 			// Retries exhausted (an endpoint down for good, a bug): a reject
 			// with a reason, so the run goes on and the cause is counted.
 			res.Reason, res.Detail = s.name+".error", err.Error()
+			workflow.GetLogger(ctx).Warn("stage failed", "stage", s.name, "error", err)
 			return res, nil
 		}
 		if s.role != "" {
@@ -260,7 +278,7 @@ func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, 
 		res.Passed = append(res.Passed, s.name)
 	}
 	var rec StageResult
-	if err := workflow.ExecuteActivity(cpuCtx, ActSynthRecord, in, refs).Get(ctx, &rec); err != nil {
+	if err := run(ActSynthRecord, nil, &rec); err != nil {
 		res.Reason, res.Detail = "record.error", err.Error()
 		return res, nil
 	}

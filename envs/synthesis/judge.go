@@ -1,6 +1,7 @@
 package synthesis
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/eigendata/eigendata/envs"
@@ -108,7 +109,25 @@ func containsAny(s string, subs []string) bool {
 // CheckDialogue rejects a dialogue that did not end properly or in which
 // the user never identified themselves (the assistant must not act for an
 // unidentified user), returning the reason code and a detail.
-func CheckDialogue(sc Scenario, msgs []envs.Message, termination string) (string, string) {
+//
+// A dialogue in which the assistant called a tool that does not exist or
+// sent arguments that are not a JSON object is rejected too: it would teach
+// a fine-tuned model to make such calls.
+func CheckDialogue(sc Scenario, msgs []envs.Message, termination string, hasTool func(string) bool) (string, string) {
+	for _, m := range msgs {
+		if m.Role != envs.RoleAssistant {
+			continue
+		}
+		for _, tc := range m.ToolCalls {
+			if !hasTool(tc.Name) {
+				return ReasonDialogueInvalidCall, "call to unknown tool " + tc.Name
+			}
+			var obj map[string]any
+			if json.Unmarshal(tc.Arguments, &obj) != nil || obj == nil {
+				return ReasonDialogueInvalidCall, "malformed arguments to " + tc.Name
+			}
+		}
+	}
 	switch termination {
 	case "user_stop", "agent_stop":
 	case "max_steps":

@@ -45,7 +45,7 @@ func pipeline(t *testing.T, dom *envs.Domain, seed int64, withhold bool) (string
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reason, _ := CheckDialogue(sc, res.Messages, string(res.Termination)); reason != "" {
+	if reason, _ := CheckDialogue(sc, res.Messages, string(res.Termination), env.HasTool); reason != "" {
 		return reason, sc
 	}
 	before, goldView := View(dom.NewEnv(), sc), View(gold.Env, sc)

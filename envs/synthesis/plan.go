@@ -79,33 +79,79 @@ func (s Scenario) Identity() []string {
 var ErrNoEntity = fmt.Errorf("synthesis: no grounded entity for the intent")
 
 // PlanBaseline is the rule-based planner: deterministic in seed, it picks a
-// user and one of their reservations or orders from the database and an
-// intent, then decides with the policy rules whether it is allowed.
+// user and one of their reservations or orders from the database at random
+// and an intent, then decides with the policy rules whether it is allowed.
 func PlanBaseline(dom *envs.Domain, seed int64) (Scenario, error) {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
+	pairs := EntityPairs(dom)
+	return plan(dom, seed, r, func(int) [2]string {
+		if len(pairs) == 0 {
+			return [2]string{}
+		}
+		return pairs[r.IntN(len(pairs))]
+	})
+}
+
+// PlanAt is the rule-based planner for candidate index of a run: it walks
+// the database's (user, reservation/order) pairs in an order fixed by
+// runSeed, so a run's candidates ground distinct entities until the
+// database is exhausted; seed picks the intent.
+//
+// pairs is EntityPairs(dom), which callers compute once per domain.
+func PlanAt(dom *envs.Domain, pairs [][2]string, runSeed int64, index int, seed int64) (Scenario, error) {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
+	perm := rand.New(rand.NewPCG(uint64(runSeed), 0xe47)).Perm(len(pairs))
+	return plan(dom, seed, r, func(try int) [2]string {
+		if len(pairs) == 0 {
+			return [2]string{}
+		}
+		return pairs[perm[(index+try)%len(pairs)]]
+	})
+}
+
+// EntityPairs lists every (user id, reservation/order id), sorted.
+func EntityPairs(dom *envs.Domain) [][2]string {
+	var out [][2]string
+	add := func(uid string, ids []string) {
+		for _, id := range ids {
+			out = append(out, [2]string{uid, id})
+		}
+	}
+	switch db := dom.Initial.(type) {
+	case *airline.DB:
+		for uid, u := range db.Users.All() {
+			add(uid, u.Reservations)
+		}
+	case *retail.DB:
+		for uid, u := range db.Users.All() {
+			add(uid, u.Orders)
+		}
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	return out
+}
+
+func plan(dom *envs.Domain, seed int64, r *rand.Rand, choose func(try int) [2]string) (Scenario, error) {
 	sc := Scenario{Domain: dom.Name, Seed: seed}
 	switch db := dom.Initial.(type) {
 	case *airline.DB:
 		sc.Family = Airline
-		return planAirline(db, r, sc)
+		return planAirline(db, r, sc, choose)
 	case *retail.DB:
 		sc.Family = Retail
-		return planRetail(db, r, sc)
+		return planRetail(db, r, sc, choose)
 	}
 	return sc, fmt.Errorf("synthesis: domain %s is neither airline- nor retail-shaped", dom.Name)
 }
 
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
-
-func planAirline(db *airline.DB, r *rand.Rand, sc Scenario) (Scenario, error) {
-	users := slices.Clone(db.Users.Keys())
-	slices.Sort(users)
+func planAirline(db *airline.DB, r *rand.Rand, sc Scenario, choose func(int) [2]string) (Scenario, error) {
 	for try := 0; try < 50; try++ {
-		u, _ := db.Users.Get(pick(r, users))
-		if len(u.Reservations) == 0 {
+		p := choose(try)
+		u, ok := db.Users.Get(p[0])
+		if !ok {
 			continue
 		}
-		res, ok := db.Reservations.Get(pick(r, u.Reservations))
+		res, ok := db.Reservations.Get(p[1])
 		if !ok || (res.Status != nil && *res.Status == "cancelled") {
 			continue
 		}
@@ -145,15 +191,14 @@ func planAirline(db *airline.DB, r *rand.Rand, sc Scenario) (Scenario, error) {
 	return sc, ErrNoEntity
 }
 
-func planRetail(db *retail.DB, r *rand.Rand, sc Scenario) (Scenario, error) {
-	users := slices.Clone(db.Users.Keys())
-	slices.Sort(users)
+func planRetail(db *retail.DB, r *rand.Rand, sc Scenario, choose func(int) [2]string) (Scenario, error) {
 	for try := 0; try < 50; try++ {
-		u, _ := db.Users.Get(pick(r, users))
-		if len(u.Orders) == 0 {
+		p := choose(try)
+		u, ok := db.Users.Get(p[0])
+		if !ok {
 			continue
 		}
-		o, ok := db.Orders.Get(pick(r, u.Orders))
+		o, ok := db.Orders.Get(p[1])
 		if !ok {
 			continue
 		}
@@ -251,9 +296,9 @@ func Task(id string, sc Scenario, bp Blueprint) envs.Task {
 	purpose := fmt.Sprintf("synthetic %s (%s)", sc.Intent, map[bool]string{true: "allowed", false: "refusal"}[sc.Allowed])
 	desc, _ := json.Marshal(map[string]string{"purpose": purpose})
 	return envs.Task{
-		ID:          id,
-		Description: desc,
-		UserScenario: envs.UserScenario{Instructions: sc.Instructions},
+		ID:                 id,
+		Description:        desc,
+		UserScenario:       envs.UserScenario{Instructions: sc.Instructions},
 		EvaluationCriteria: &envs.EvaluationCriteria{Actions: bp.Actions, CommunicateInfo: bp.Communicate, RewardBasis: basis},
 	}
 }

@@ -24,6 +24,7 @@ const (
 	ReasonDialogueNoStop        = "dialogue.no_stop"
 	ReasonDialogueNotAuth       = "dialogue.not_authenticated"
 	ReasonDialogueModelError    = "dialogue.model_error"
+	ReasonDialogueInvalidCall   = "dialogue.invalid_tool_call"
 	ReasonCheckerCompile        = "checker.compile_error"
 	ReasonVerifyStateMismatch   = "verify.state_mismatch"
 	ReasonVerifyFailsDialogue   = "verify.checker_fails_dialogue"
@@ -38,7 +39,7 @@ const (
 // "judge.<rubric item>" for the items of Rubric).
 func ReasonCodes() []string {
 	codes := []string{ReasonPlanNoEntity, ReasonPlanMalformed, ReasonBlueprintToolError, ReasonBlueprintPolicy,
-		ReasonDialogueMaxSteps, ReasonDialogueTooManyErrors, ReasonDialogueNoStop, ReasonDialogueNotAuth, ReasonDialogueModelError,
+		ReasonDialogueMaxSteps, ReasonDialogueTooManyErrors, ReasonDialogueNoStop, ReasonDialogueNotAuth, ReasonDialogueModelError, ReasonDialogueInvalidCall,
 		ReasonCheckerCompile, ReasonVerifyStateMismatch, ReasonVerifyFailsDialogue, ReasonVerifyFailsGold,
 		ReasonVerifyNegativePasses, ReasonVerifyWeakNegatives, ReasonVerifySandbox, ReasonDedup}
 	for _, item := range Rubric {

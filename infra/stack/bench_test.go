@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/eigendata/eigendata/activities"
+	"github.com/eigendata/eigendata/envs/tau2data"
 	"github.com/eigendata/eigendata/llm/fakeoai"
 	"github.com/eigendata/eigendata/workers"
 	"github.com/eigendata/eigendata/workflows"
@@ -97,4 +98,60 @@ func BenchmarkEvalWorkflow200(b *testing.B) {
 		fmt.Printf("EvalWorkflow 200 episodes: %d LLM calls x %s / %d = ideal %s; wall %s; ratio %.3f (target <= 1.25)\n",
 			calls, latency, conc, ideal.Round(time.Millisecond), wall.Round(time.Millisecond), ratio)
 	}
+}
+
+// BenchmarkSynthesis200 synthesizes 200 accepted instances (tau2 airline data)
+// with the assistant and user simulator on a fake OpenAI-compatible server
+// answering every call in 100 ms, 32 concurrent calls per endpoint (64
+// instances in flight), and reports wall time over the LLM-bound ideal
+// (every call's latency / 32). Planner, checker writer and judge are the
+// rule-based baselines (no model calls).
+func BenchmarkSynthesis200(b *testing.B) {
+	const latency, conc = 100 * time.Millisecond, 32
+	s := startStack(b, Options{UIPort: -1})
+	fake := fakeoai.New(func(_ int, req goopenai.ChatCompletionRequest) fakeoai.Reply {
+		r := scriptedAirline(req)
+		r.Delay = latency
+		return r
+	})
+	defer fake.Close()
+	models := &activities.Models{BaseURL: fake.URL(), Concurrency: conc}
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 3*conc); err != nil {
+		b.Fatal(err)
+	}
+	m := workflows.ModelConfig{Provider: "openai", Model: "fake", Temperature: 1}
+	in := workflows.SynthInput{Domain: "airline", Tau2Data: tau2data.ForTest(b), Count: 200, MaxCandidates: 300, Seed: 1, Concurrency: 3 * conc,
+		Roles: workflows.SynthRoles{Agent: m, User: m}}
+	warm := in
+	warm.Count, warm.MaxCandidates = 8, 40
+	if _, err := runSynthB(b, s, "bench-synth-warmup", warm); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		before := len(fake.Requests())
+		start := time.Now()
+		res, err := runSynthB(b, s, fmt.Sprintf("bench-synth-%d", i), in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		calls := len(fake.Requests()) - before
+		ideal := time.Duration(calls) * latency / conc
+		ratio := wall.Seconds() / ideal.Seconds()
+		b.ReportMetric(ratio, "wall/ideal")
+		b.ReportMetric(float64(calls), "llm-calls")
+		fmt.Printf("reasons %v\n", res.Stats.Reasons)
+		fmt.Printf("Synthesis %d accepted of %d candidates: %d LLM calls x %s / %d = ideal %s; wall %s; ratio %.3f (target <= 1.25)\n",
+			res.Instances, res.Stats.Candidates, calls, latency, conc, ideal.Round(time.Millisecond), wall.Round(time.Millisecond), ratio)
+	}
+}
+
+func runSynthB(b *testing.B, s *Stack, id string, in workflows.SynthInput) (workflows.SynthResult, error) {
+	run, err := s.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: workflows.QueueCPU}, workflows.SynthesisWorkflow, in)
+	if err != nil {
+		return workflows.SynthResult{}, err
+	}
+	var res workflows.SynthResult
+	return res, run.Get(context.Background(), &res)
 }

@@ -58,6 +58,9 @@ func recheck(t *testing.T, s *Stack, res workflows.SynthResult, spec domains.Spe
 			t.Errorf("%s made by prompt version %q, run used %q", inst.ID, inst.PromptVersion, m.PromptVersion)
 		}
 		sc, bp := inst.Scenario, inst.Blueprint.Blueprint
+		if reason, detail := synthesis.CheckDialogue(sc, inst.Transcript.Messages, inst.Transcript.Termination, dom.NewEnv().HasTool); reason != "" {
+			t.Errorf("%s: accepted an invalid dialogue: %s (%s)", inst.ID, reason, detail)
+		}
 		gold := synthesis.Execute(dom, bp.Actions)
 		if gold.Hash != inst.Transcript.FinalHash {
 			t.Errorf("%s: dialogue final state differs from gold", inst.ID)
