@@ -37,8 +37,9 @@ func (s Services) Deps() Deps {
 	}
 	doms := &activities.Domains{}
 	return Deps{
-		Eval:  &activities.Eval{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
-		Synth: &activities.Synth{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
+		Eval:   &activities.Eval{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
+		Synth:  &activities.Synth{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
+		Evolve: &activities.Evolve{Blob: s.Blob},
 	}
 }
 

@@ -45,8 +45,9 @@ func ParsePools(s string) ([]Pool, error) {
 
 // Deps are the activity implementations the pools register.
 type Deps struct {
-	Eval  *activities.Eval
-	Synth *activities.Synth
+	Eval   *activities.Eval
+	Synth  *activities.Synth
+	Evolve *activities.Evolve
 	// LLMConcurrency bounds concurrent llm-pool activities on this worker
 	// (default 32); pair it with the per-endpoint limit in activities.Models.
 	LLMConcurrency int
@@ -69,6 +70,9 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		w.RegisterActivityWithOptions(d.Eval.WriteEvalReport, activity.RegisterOptions{Name: workflows.ActEvalReport})
 		w.RegisterWorkflowWithOptions(workflows.SynthesisWorkflow, workflow.RegisterOptions{Name: "SynthesisWorkflow"})
 		w.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: "InstanceWorkflow"})
+		w.RegisterWorkflowWithOptions(workflows.EvolveWorkflow, workflow.RegisterOptions{Name: "EvolveWorkflow"})
+		w.RegisterActivityWithOptions(d.Evolve.EvolveGather, activity.RegisterOptions{Name: workflows.ActEvolveGather})
+		w.RegisterActivityWithOptions(d.Evolve.EvolveDecide, activity.RegisterOptions{Name: workflows.ActEvolveDecide})
 		for name, fn := range map[string]any{
 			workflows.ActSynthPrepare: d.Synth.SynthPrepare, workflows.ActSynthBlueprint: d.Synth.SynthBlueprint,
 			workflows.ActSynthVerify: d.Synth.SynthVerify, workflows.ActSynthRecord: d.Synth.SynthRecord,
@@ -90,6 +94,7 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 			MaxConcurrentActivityTaskPollers: 8})
 		w.RegisterActivityWithOptions(d.Eval.RunEpisode, activity.RegisterOptions{Name: workflows.ActEpisode})
 		w.RegisterActivityWithOptions(d.Eval.ProbeModel, activity.RegisterOptions{Name: workflows.ActProbeModel})
+		w.RegisterActivityWithOptions(d.Evolve.EvolvePropose, activity.RegisterOptions{Name: workflows.ActEvolvePropose})
 		for name, fn := range map[string]any{
 			workflows.ActSynthPlan: d.Synth.SynthPlan, workflows.ActSynthDialogue: d.Synth.SynthDialogue,
 			workflows.ActSynthChecker: d.Synth.SynthChecker, workflows.ActSynthJudge: d.Synth.SynthJudge,

@@ -185,6 +185,9 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 			switch {
 			case !r.Accepted:
 				st.Reasons[r.Reason]++
+				if len(st.Examples) < MaxExamples {
+					st.Examples = append(st.Examples, r.Reason+": "+r.Detail)
+				}
 			case seen[r.Signature]:
 				st.Reasons["dedup.near_duplicate"]++
 			case st.Accepted >= in.Count:

@@ -123,7 +123,13 @@ type SynthStats struct {
 	Reasons map[string]int `json:"reasons"`
 	// Tokens used per role.
 	Tokens map[string]int `json:"tokens"`
+	// Examples are concrete rejects, "<reason>: <detail>" (at most
+	// MaxExamples), for the evolver to reflect on.
+	Examples []string `json:"examples,omitempty"`
 }
+
+// MaxExamples bounds SynthStats.Examples.
+const MaxExamples = 20
 
 // FinalizeInput asks for the run's dataset and manifest.
 type FinalizeInput struct {

@@ -34,6 +34,9 @@ func commands() []command {
 		{"worker", "run worker pools against any Temporal cluster", runWorker},
 		{"synth start", "start a SynthesisWorkflow and follow its progress", runSynthStart},
 		{"dataset export", "copy a synthesis run's dataset from S3 to a local directory", runDatasetExport},
+		{"prompts", "versioned prompts and settings: list | show V | diff A B | activate V | rollback", runPrompts},
+		{"schedule", "nightly self-evolution: install | list | pause | unpause | trigger | delete", runSchedule},
+		{"evolve start", "start one EvolveWorkflow cycle and wait for its decision", runEvolveStart},
 	}
 }
 

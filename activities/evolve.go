@@ -1,0 +1,309 @@
+package activities
+
+import (
+	"context"
+
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/eigendata/eigendata/llm/prompts"
+	"github.com/eigendata/eigendata/workflows"
+)
+
+// Evolve holds the self-evolution activities.
+type Evolve struct {
+	Blob Store
+}
+
+func (a *Evolve) registry() prompts.Registry { return prompts.Registry{Store: a.Blob} }
+
+// EvolveGather reads the incumbent version and the statistics of the
+// synthesis runs to study (the given ones, or the latest of the domain).
+func (a *Evolve) EvolveGather(ctx context.Context, in workflows.EvolveInput) (workflows.EvolveGatherOutput, error) {
+	v, _, err := a.registry().Active(ctx, prompts.Builtin())
+	if err != nil {
+		return workflows.EvolveGatherOutput{}, err
+	}
+	out := workflows.EvolveGatherOutput{Incumbent: v, Stats: workflows.SynthStats{Reasons: map[string]int{}, StagePassed: map[string]int{}, Tokens: map[string]int{}}}
+	var manifests []Manifest
+	if len(in.Runs) > 0 {
+		for _, id := range in.Runs {
+			var m Manifest
+			if err := getJSON(ctx, a.Blob, "runs/"+id+"/manifest.json", &m); err != nil {
+				return out, workflows.InvalidInput("runs", "run %s: %v", id, err)
+			}
+			manifests = append(manifests, m)
+		}
+	} else {
+		keys, err := a.Blob.List(ctx, "runs/")
+		if err != nil {
+			return out, err
+		}
+		for _, k := range keys {
+			if !strings.HasSuffix(k, "/manifest.json") || strings.Count(k, "/") != 2 {
+				continue
+			}
+			var m Manifest
+			if getJSON(ctx, a.Blob, k, &m) == nil && m.Input.Domain == in.Domain {
+				manifests = append(manifests, m)
+			}
+		}
+		sort.Slice(manifests, func(i, j int) bool { return manifests[i].Created.After(manifests[j].Created) })
+		if len(manifests) > in.Recent {
+			manifests = manifests[:in.Recent]
+		}
+	}
+	for _, m := range manifests {
+		out.Runs = append(out.Runs, m.RunID)
+		st := m.Stats
+		out.Stats.Candidates += st.Candidates
+		out.Stats.Accepted += st.Accepted
+		for k, n := range st.Reasons {
+			out.Stats.Reasons[k] += n
+		}
+		for k, n := range st.StagePassed {
+			out.Stats.StagePassed[k] += n
+		}
+		for k, n := range st.Tokens {
+			out.Stats.Tokens[k] += n
+		}
+		for _, e := range st.Examples {
+			if len(out.Examples) < workflows.MaxExamples {
+				out.Examples = append(out.Examples, e)
+			}
+		}
+	}
+	return out, nil
+}
+
+// edit is one rule of the offline evolver: when the dominant reject reason
+// matches, it changes the bundle.
+type edit struct {
+	match     func(reason string) bool
+	describe  string
+	rationale string
+	apply     func(b *prompts.Bundle) bool // false when it changes nothing
+}
+
+var offlineEdits = []edit{
+	{
+		match:     func(r string) bool { return r == "dialogue.not_authenticated" || r == "verify.state_mismatch" },
+		describe:  "user prompt: add the directive to give the user id or email when asked",
+		rationale: "dialogues end without the user identifying themselves, so the assistant cannot act",
+		apply: func(b *prompts.Bundle) bool {
+			if strings.Contains(b.Prompts["user"], prompts.RevealDirective) {
+				return false
+			}
+			b.Prompts["user"] = strings.TrimSpace(b.Prompts["user"]) + "\n" + prompts.RevealDirective
+			return true
+		},
+	},
+	{
+		match:     func(r string) bool { return r == "dialogue.max_steps" },
+		describe:  "settings: raise max_steps by half",
+		rationale: "dialogues run out of steps before the task is done",
+		apply: func(b *prompts.Bundle) bool {
+			b.Settings.MaxSteps += max(b.Settings.MaxSteps/2, 10)
+			return true
+		},
+	},
+	{
+		match:     func(r string) bool { return strings.HasPrefix(r, "judge.") },
+		describe:  "agent prompt: insist on explicit confirmation before every write",
+		rationale: "the judge rejects dialogues for the rubric item named in the reason",
+		apply: func(b *prompts.Bundle) bool {
+			const line = "Before every change, restate it and wait for the user's explicit yes."
+			if strings.Contains(b.Prompts["agent"], line) {
+				return false
+			}
+			b.Prompts["agent"] = strings.TrimSpace(b.Prompts["agent"]) + "\n" + line
+			return true
+		},
+	},
+	{
+		match:     func(string) bool { return true },
+		describe:  "settings: planner temperature +0.1",
+		rationale: "more diverse scenarios when no specific failure dominates",
+		apply: func(b *prompts.Bundle) bool {
+			b.Settings.Temperatures["planner"] = float32(math.Min(1.5, float64(b.Settings.Temperatures["planner"])+0.1))
+			return true
+		},
+	},
+}
+
+// EvolvePropose asks the evolver for K candidates. The offline evolver
+// (a baseline) applies rule-based edits keyed on the reject reasons, most
+// frequent first; each candidate is stored in the registry, not activated.
+func (a *Evolve) EvolvePropose(ctx context.Context, in workflows.EvolveProposeInput) ([]workflows.Candidate, error) {
+	if in.Evolver.Provider == "openai" {
+		return nil, workflows.InvalidInput("evolver.provider", "only the offline (rule-based) evolver is implemented")
+	}
+	inc, err := a.registry().Get(ctx, in.Gather.Incumbent)
+	if err != nil {
+		return nil, err
+	}
+	type rc struct {
+		code string
+		n    int
+	}
+	var reasons []rc
+	for c, n := range in.Gather.Stats.Reasons {
+		if c != "surplus" && c != "dedup.near_duplicate" {
+			reasons = append(reasons, rc{c, n})
+		}
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		return reasons[i].n > reasons[j].n || reasons[i].n == reasons[j].n && reasons[i].code < reasons[j].code
+	})
+	var out []workflows.Candidate
+	used := map[int]bool{}
+	try := func(reason string, n int) {
+		for i, e := range offlineEdits {
+			if used[i] || !e.match(reason) || len(out) >= in.K {
+				continue
+			}
+			b := inc.Clone()
+			if !e.apply(&b) {
+				continue
+			}
+			used[i] = true
+			b.Parent, b.Edit = in.Gather.Incumbent, e.describe
+			b.Rationale = e.rationale
+			if reason != "" {
+				b.Rationale = fmt.Sprintf("dominant reject %s (%d of %d candidates): %s", reason, n, in.Gather.Stats.Candidates, e.rationale)
+			}
+			v, err := a.registry().Put(ctx, b)
+			if err == nil {
+				out = append(out, workflows.Candidate{Version: v, Edit: b.Edit, Rationale: b.Rationale})
+			}
+			return
+		}
+	}
+	for _, r := range reasons {
+		try(r.code, r.n)
+	}
+	for len(out) < in.K {
+		before := len(out)
+		try("", 0)
+		if len(out) == before {
+			break
+		}
+	}
+	return out, nil
+}
+
+// FisherGreater is the one-sided Fisher exact test p-value that the
+// success rate a/n1 exceeds c/n2.
+func FisherGreater(a, n1, c, n2 int) float64 {
+	k, n := a+c, n1+n2
+	lc := func(n, k int) float64 {
+		if k < 0 || k > n {
+			return math.Inf(-1)
+		}
+		x, _ := math.Lgamma(float64(n + 1))
+		y, _ := math.Lgamma(float64(k + 1))
+		z, _ := math.Lgamma(float64(n - k + 1))
+		return x - y - z
+	}
+	total := lc(n, n1)
+	p := 0.0
+	for x := a; x <= min(k, n1); x++ {
+		p += math.Exp(lc(k, x) + lc(n-k, n1-x) - total)
+	}
+	return math.Min(1, p)
+}
+
+func rate(num, den int) float64 {
+	if den == 0 {
+		return 0
+	}
+	return float64(num) / float64(den)
+}
+
+// quality is a pilot's checker and judge pass rates.
+func quality(p workflows.PilotScore) (checker, judge float64) {
+	sp := p.Stats.StagePassed
+	return rate(sp["verify"], sp["checker"]), rate(sp["judge"], sp["verify"])
+}
+
+// Lineage records one evolution cycle (runs/<evolve-id>/lineage.json).
+type Lineage struct {
+	Incumbent  string                 `json:"incumbent"`
+	Candidates []LineageEntry         `json:"candidates"`
+	Result     workflows.EvolveResult `json:"result"`
+}
+
+// LineageEntry is one candidate with its scores.
+type LineageEntry struct {
+	workflows.Candidate
+	Parent   string  `json:"parent"`
+	Accepted int     `json:"accepted"`
+	Tried    int     `json:"tried"`
+	PValue   float64 `json:"p_value"`
+	Checker  float64 `json:"checker_pass_rate"`
+	Judge    float64 `json:"judge_pass_rate"`
+	Tokens   int     `json:"tokens"`
+	Failed   string  `json:"failed,omitempty"`
+}
+
+// EvolveDecide compares each candidate's pilot with the incumbent's:
+// promotion needs a one-sided Fisher exact p-value below alpha on the
+// acceptance rate and checker and judge pass rates no more than 5 points
+// below the incumbent's. The best such candidate is activated (unless dry
+// run); the lineage and a report are written under runs/<evolve-id>/.
+func (a *Evolve) EvolveDecide(ctx context.Context, d workflows.EvolveDecideInput) (workflows.EvolveResult, error) {
+	res := workflows.EvolveResult{Incumbent: d.Gather.Incumbent, PValues: map[string]float64{}}
+	inc := d.Incumbent
+	incC, incJ := quality(inc)
+	lin := Lineage{Incumbent: d.Gather.Incumbent}
+	best, bestRate := "", rate(inc.Accepted, inc.Candidates)
+	for i, p := range d.Pilots {
+		pv := FisherGreater(p.Accepted, p.Candidates, inc.Accepted, inc.Candidates)
+		if p.Failed != "" {
+			pv = 1
+		}
+		res.PValues[p.Version] = pv
+		c, j := quality(p)
+		lin.Candidates = append(lin.Candidates, LineageEntry{Candidate: d.Candidates[i], Parent: d.Gather.Incumbent, Accepted: p.Accepted,
+			Tried: p.Candidates, PValue: pv, Checker: c, Judge: j, Tokens: p.Tokens, Failed: p.Failed})
+		okQuality := (incC == 0 || c >= incC-0.05) && (incJ == 0 || j >= incJ-0.05)
+		if r := rate(p.Accepted, p.Candidates); pv < d.Input.Alpha && okQuality && r > bestRate {
+			best, bestRate = p.Version, r
+		}
+	}
+	switch {
+	case best == "":
+		res.Reason = fmt.Sprintf("no candidate beat the incumbent (acceptance %d/%d) at alpha %.2f", inc.Accepted, inc.Candidates, d.Input.Alpha)
+	case d.Input.DryRun:
+		res.Reason = "dry run: " + best + " would be promoted"
+	default:
+		if err := a.registry().Activate(ctx, best); err != nil {
+			return res, err
+		}
+		res.Promoted = best
+		res.Reason = fmt.Sprintf("promoted %s: acceptance %.0f%% vs %.0f%%, p = %.3g", best, 100*bestRate, 100*rate(inc.Accepted, inc.Candidates), res.PValues[best])
+	}
+	lin.Result = res
+	prefix := "runs/" + d.RunID + "/"
+	res.ReportKey = prefix + "report.md"
+	if err := putJSON(ctx, a.Blob, prefix+"lineage.json", lin); err != nil {
+		return res, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Evolution %s\n\n- domain: `%s`; studied runs: %v\n- incumbent: `%s`, pilot acceptance %d/%d\n- decision: %s\n\n",
+		d.RunID, d.Input.Domain, d.Gather.Runs, d.Gather.Incumbent, inc.Accepted, inc.Candidates, res.Reason)
+	b.WriteString("| candidate | edit | accepted | p (Fisher, one-sided) | checker pass | judge pass |\n|---|---|---|---|---|---|\n")
+	for _, e := range lin.Candidates {
+		fmt.Fprintf(&b, "| `%s` | %s | %d/%d | %.3g | %.2f | %.2f |\n", e.Version, e.Edit, e.Accepted, e.Tried, e.PValue, e.Checker, e.Judge)
+	}
+	b.WriteString("\nReject reasons studied:\n\n")
+	for k, n := range d.Gather.Stats.Reasons {
+		fmt.Fprintf(&b, "- `%s`: %d\n", k, n)
+	}
+	if err := a.Blob.Put(ctx, res.ReportKey, []byte(b.String()), "text/markdown"); err != nil {
+		return res, err
+	}
+	return res, nil
+}
