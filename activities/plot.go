@@ -15,6 +15,12 @@ import (
 
 // PlotPassK renders pass^k against k (k = 1..len(passK)-1) as a PNG line chart.
 func PlotPassK(title string, passK []float64) ([]byte, error) {
+	return PlotSeries(title, "k", "pass^k", passK)
+}
+
+// PlotSeries renders ys[1..] (values in [0, 1]) against 1..len(ys)-1 as a
+// PNG line chart with the given axis labels.
+func PlotSeries(title, xLabel, yLabel string, passK []float64) ([]byte, error) {
 	const w, h, left, right, top, bottom = 640, 400, 60, 20, 40, 50
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
@@ -36,7 +42,7 @@ func PlotPassK(title string, passK []float64) ([]byte, error) {
 	line(img, left, top+ph, left+pw, top+ph, black)
 	k := len(passK) - 1
 	if k < 1 {
-		return nil, fmt.Errorf("plot: no pass^k values")
+		return nil, fmt.Errorf("plot: no values")
 	}
 	xAt := func(i int) int {
 		if k == 1 {
@@ -60,8 +66,8 @@ func PlotPassK(title string, passK []float64) ([]byte, error) {
 		text(x+5, yAt(passK[i])-6, fmt.Sprintf("%.3f", passK[i]), blue)
 	}
 	text(left, 24, title, black)
-	text(left+pw/2-10, h-12, "k", black)
-	text(4, top-10, "pass^k", black)
+	text(left+pw/2-10, h-12, xLabel, black)
+	text(4, top-10, yLabel, black)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, err

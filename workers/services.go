@@ -23,7 +23,9 @@ type Services struct {
 	Models *activities.Models
 	// Tau2Data is the default tau2 data directory of this worker.
 	Tau2Data string
-	Log      *slog.Logger
+	// Train configures the gpu pool (nil: none).
+	Train *activities.Train
+	Log   *slog.Logger
 }
 
 // Deps builds the activity implementations over s.
@@ -40,6 +42,8 @@ func (s Services) Deps() Deps {
 		Eval:   &activities.Eval{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
 		Synth:  &activities.Synth{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
 		Evolve: &activities.Evolve{Blob: s.Blob},
+		RL:     &activities.RL{Blob: s.Blob, Domains: doms, Models: models},
+		Train:  s.Train,
 	}
 }
 

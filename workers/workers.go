@@ -28,10 +28,8 @@ func ParsePools(s string) ([]Pool, error) {
 	var out []Pool
 	for _, p := range strings.Split(s, ",") {
 		switch Pool(strings.TrimSpace(p)) {
-		case CPU, LLM:
+		case CPU, LLM, GPU:
 			out = append(out, Pool(strings.TrimSpace(p)))
-		case GPU:
-			return nil, fmt.Errorf("pool gpu: the gpu pool is not available yet")
 		case "":
 		default:
 			return nil, fmt.Errorf("unknown pool %q (cpu, llm, gpu)", p)
@@ -48,6 +46,10 @@ type Deps struct {
 	Eval   *activities.Eval
 	Synth  *activities.Synth
 	Evolve *activities.Evolve
+	RL     *activities.RL
+	// Train runs training steps; nil (or a pool without slots) means this
+	// process offers no gpu pool.
+	Train *activities.Train
 	// LLMConcurrency bounds concurrent llm-pool activities on this worker
 	// (default 32); pair it with the per-endpoint limit in activities.Models.
 	LLMConcurrency int
@@ -71,6 +73,14 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		w.RegisterWorkflowWithOptions(workflows.SynthesisWorkflow, workflow.RegisterOptions{Name: "SynthesisWorkflow"})
 		w.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: "InstanceWorkflow"})
 		w.RegisterWorkflowWithOptions(workflows.EvolveWorkflow, workflow.RegisterOptions{Name: "EvolveWorkflow"})
+		w.RegisterWorkflowWithOptions(workflows.RLWorkflow, workflow.RegisterOptions{Name: "RLWorkflow"})
+		w.RegisterWorkflowWithOptions(workflows.UserSFTWorkflow, workflow.RegisterOptions{Name: "UserSFTWorkflow"})
+		for name, fn := range map[string]any{
+			workflows.ActRLPrepare: d.RL.RLPrepare, workflows.ActRLBatch: d.RL.RLBatch, workflows.ActRLReport: d.RL.RLReport,
+			workflows.ActWeightSync: d.RL.WeightSync, workflows.ActUserSFTBuild: d.RL.UserSFTBuild,
+		} {
+			w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		}
 		w.RegisterActivityWithOptions(d.Evolve.EvolveGather, activity.RegisterOptions{Name: workflows.ActEvolveGather})
 		w.RegisterActivityWithOptions(d.Evolve.EvolveDecide, activity.RegisterOptions{Name: workflows.ActEvolveDecide})
 		for name, fn := range map[string]any{
@@ -95,6 +105,7 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		w.RegisterActivityWithOptions(d.Eval.RunEpisode, activity.RegisterOptions{Name: workflows.ActEpisode})
 		w.RegisterActivityWithOptions(d.Eval.ProbeModel, activity.RegisterOptions{Name: workflows.ActProbeModel})
 		w.RegisterActivityWithOptions(d.Evolve.EvolvePropose, activity.RegisterOptions{Name: workflows.ActEvolvePropose})
+		w.RegisterActivityWithOptions(d.RL.RLRollouts, activity.RegisterOptions{Name: workflows.ActRLRollouts})
 		for name, fn := range map[string]any{
 			workflows.ActSynthPlan: d.Synth.SynthPlan, workflows.ActSynthDialogue: d.Synth.SynthDialogue,
 			workflows.ActSynthChecker: d.Synth.SynthChecker, workflows.ActSynthJudge: d.Synth.SynthJudge,
@@ -102,6 +113,17 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 			w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 		}
 		return w, nil
+	case GPU:
+		if d.Train == nil || d.Train.Pool == nil || d.Train.Pool.Slots() == 0 {
+			return nil, fmt.Errorf("pool gpu: no usable GPU on this machine (NVML found none), so it offers no gpu slots")
+		}
+		if len(d.Train.Command) == 0 {
+			return nil, fmt.Errorf("pool gpu: no trainer command (--trainer-cmd)")
+		}
+		// One activity per slot: a step leases its GPUs from d.Train.Pool.
+		w := worker.New(c, workflows.QueueGPU, worker.Options{MaxConcurrentActivityExecutionSize: d.Train.Pool.Slots()})
+		w.RegisterActivityWithOptions(d.Train.TrainStep, activity.RegisterOptions{Name: workflows.ActTrainStep})
+		return w, nil
 	}
-	return nil, fmt.Errorf("pool %q has no worker yet", pool)
+	return nil, fmt.Errorf("pool %q has no worker", pool)
 }

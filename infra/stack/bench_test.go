@@ -58,7 +58,7 @@ func BenchmarkEvalWorkflow200(b *testing.B) {
 	fake := fakeoai.New(benchScript(latency))
 	defer fake.Close()
 	models := &activities.Models{BaseURL: fake.URL(), Concurrency: conc}
-	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 2*conc); err != nil {
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 2*conc, nil); err != nil {
 		b.Fatal(err)
 	}
 	m := workflows.ModelConfig{Provider: "openai", Model: "fake", Temperature: 1}
@@ -116,7 +116,7 @@ func BenchmarkSynthesis200(b *testing.B) {
 	})
 	defer fake.Close()
 	models := &activities.Models{BaseURL: fake.URL(), Concurrency: conc}
-	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 3*conc); err != nil {
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 3*conc, nil); err != nil {
 		b.Fatal(err)
 	}
 	m := workflows.ModelConfig{Provider: "openai", Model: "fake", Temperature: 1}

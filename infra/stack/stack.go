@@ -53,7 +53,9 @@ type Options struct {
 	Tau2Data string
 	// ClaimThreshold is the payload size above which payloads go to S3.
 	ClaimThreshold int
-	Log            *slog.Logger
+	// Train configures an in-process gpu pool.
+	Train *activities.Train
+	Log   *slog.Logger
 	// ServerLog, when set, receives the embedded Temporal server's errors
 	// (it logs benign ones at shutdown, so the default discards them).
 	ServerLog *slog.Logger
@@ -158,7 +160,7 @@ func Start(ctx context.Context, opt Options) (_ *Stack, err error) {
 		}
 	}
 	if len(opt.Pools) > 0 {
-		if err := s.StartWorkers(opt.Pools, opt.Models, opt.Tau2Data, log, 0); err != nil {
+		if err := s.StartWorkers(opt.Pools, opt.Models, opt.Tau2Data, log, 0, opt.Train); err != nil {
 			return nil, err
 		}
 	}
@@ -172,8 +174,11 @@ func (s *Stack) Services(models *activities.Models, tau2Data string, log *slog.L
 
 // StartWorkers starts workers of the given pools in this process.
 // llmSlots bounds concurrent llm-pool activities (episodes); 0 = default.
-func (s *Stack) StartWorkers(pools []workers.Pool, models *activities.Models, tau2Data string, log *slog.Logger, llmSlots int) error {
-	d := s.Services(models, tau2Data, log).Deps()
+// train configures the gpu pool (nil: none).
+func (s *Stack) StartWorkers(pools []workers.Pool, models *activities.Models, tau2Data string, log *slog.Logger, llmSlots int, train *activities.Train) error {
+	svc := s.Services(models, tau2Data, log)
+	svc.Train = train
+	d := svc.Deps()
 	d.LLMConcurrency = llmSlots
 	stop, err := workers.Start(s.Client, pools, d)
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"github.com/eigendata/eigendata/infra/cache/redistest"
 	"github.com/eigendata/eigendata/llm/fakeoai"
 	"github.com/eigendata/eigendata/workers"
+	"github.com/eigendata/eigendata/workers/gpu"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -65,7 +66,12 @@ func runWorkerProcess() int {
 	}
 	defer cl.Close()
 	svc := workers.Services{Blob: store, Models: activities.ModelsFromEnv()}
-	stopW, err := workers.Start(cl, []workers.Pool{workers.CPU, workers.LLM}, svc.Deps())
+	pools := []workers.Pool{workers.CPU, workers.LLM}
+	if bin := os.Getenv("EIGENDATA_TEST_TRAINER"); bin != "" {
+		svc.Train = &activities.Train{Blob: store, Pool: gpu.NewPool(gpu.CPUSlots(1)), Command: []string{bin}}
+		pools = append(pools, workers.GPU)
+	}
+	stopW, err := workers.Start(cl, pools, svc.Deps())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

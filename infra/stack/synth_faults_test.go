@@ -162,7 +162,7 @@ func TestSynthesisUnderEndpointFaults(t *testing.T) {
 	fake := fakeoai.New(faulty(scriptedAirline, &faults))
 	defer fake.Close()
 	models := &activities.Models{BaseURL: fake.URL(), Timeout: 500 * time.Millisecond, Backoff: 5 * time.Millisecond}
-	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 0); err != nil {
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	m := workflows.ModelConfig{Provider: "openai", Model: "scripted", Temperature: 0}

@@ -3,7 +3,8 @@
 // hyperparameters.steps steps with a decreasing loss, writes a checkpoint
 // file recording the steps and the batch's sha256, and reports events.
 // Hyperparameters: steps (default 3), sleep_ms per step, fail (exit 3),
-// spawn_child (start a sleeping child process, to test group kills).
+// spawn_child (start a sleeping child process, to test group kills). With
+// EIGENDATA_TRAIN_LOG set it appends one line per completed run there.
 package main
 
 import (
@@ -74,6 +75,13 @@ func main() {
 	if err := os.WriteFile(ckpt, rec, 0o644); err != nil {
 		emit(protocol.Event{Event: "error", Message: err.Error()})
 		os.Exit(1)
+	}
+	if log := os.Getenv("EIGENDATA_TRAIN_LOG"); log != "" {
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "%s %s %s\n", req.Mode, hex.EncodeToString(sum[:8]), req.OutputDir)
+			f.Close()
+		}
 	}
 	emit(protocol.Event{Event: "checkpoint", Path: ckpt})
 	emit(protocol.Event{Event: "done", Checkpoint: ckpt, Metrics: map[string]float64{"final_loss": loss}})

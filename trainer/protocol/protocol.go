@@ -101,7 +101,7 @@ func Run(ctx context.Context, cmd []string, req Request, opt Options) (Result, e
 	}
 	c := exec.Command(cmd[0], append(cmd[1:], reqPath)...)
 	c.Env = append(os.Environ(), opt.Env...)
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.SysProcAttr = sysProcAttr()
 	stdout, err := c.StdoutPipe()
 	if err != nil {
 		return Result{}, err

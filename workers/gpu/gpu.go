@@ -199,3 +199,14 @@ func (p *Pool) Status() []Status {
 	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
 	return out
 }
+
+// CPUSlots returns n pseudo-devices for backends that need no GPU (the
+// fake trainer of the tests, CPU smoke runs): a pool over them leases
+// "devices" 0..n-1 like real ones. They are never reported as GPUs.
+func CPUSlots(n int) []GPU {
+	out := make([]GPU, n)
+	for i := range out {
+		out[i] = GPU{Index: i, UUID: fmt.Sprintf("cpu-slot-%d", i), Name: "CPU slot (no GPU)", Healthy: true}
+	}
+	return out
+}
