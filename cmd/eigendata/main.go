@@ -37,6 +37,8 @@ func commands() []command {
 		{"prompts", "versioned prompts and settings: list | show V | diff A B | activate V | rollback", runPrompts},
 		{"schedule", "nightly self-evolution: install | list | pause | unpause | trigger | delete", runSchedule},
 		{"evolve start", "start one EvolveWorkflow cycle and wait for its decision", runEvolveStart},
+		{"rl start", "start an RLWorkflow (GRPO on synthetic tasks, training on the gpu pool)", runRLStart},
+		{"gpus", "list the GPUs NVML discovers (what a gpu worker offers)", runGPUs},
 	}
 }
 

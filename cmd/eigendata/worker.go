@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
+	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"go.temporal.io/sdk/client"
 
 	"github.com/eigendata/eigendata/activities"
@@ -15,6 +17,7 @@ import (
 	"github.com/eigendata/eigendata/infra/cache"
 	"github.com/eigendata/eigendata/infra/claimcheck"
 	"github.com/eigendata/eigendata/workers"
+	"github.com/eigendata/eigendata/workers/gpu"
 )
 
 // clientServices connects to the artifact store and the cache described by
@@ -50,6 +53,9 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	tau2 := fs.String("tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory (default $TAU2_DATA)")
 	llmConc := fs.Int("llm-concurrency", 32, "concurrent model calls per endpoint")
 	rps := fs.Float64("llm-rps", 0, "model requests per second per endpoint (0: unlimited)")
+	trainerCmd := fs.String("trainer-cmd", os.Getenv("EIGENDATA_TRAINER_CMD"), "gpu pool: trainer backend command (e.g. 'python trainer/torch/train.py')")
+	cpuSlots := fs.Int("cpu-slots", 0, "gpu pool: offer N CPU slots instead of GPUs (CPU-only backends and tests)")
+	workDir := fs.String("work-dir", "", "gpu pool: local directory for batches and checkpoints (default the temp dir)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +81,21 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	models := activities.ModelsFromEnv()
 	models.Concurrency, models.RPS = *llmConc, *rps
 	svc := workers.Services{Blob: store, Cache: c, Models: models, Tau2Data: *tau2, Log: slog.Default()}
+	for _, p := range pools {
+		if p != workers.GPU {
+			continue
+		}
+		var devs []gpu.GPU
+		if *cpuSlots > 0 {
+			devs = gpu.CPUSlots(*cpuSlots)
+		} else if devs, err = gpu.Discover(nvml.New()); err != nil {
+			return fmt.Errorf("--pools gpu: %w", err)
+		}
+		for _, d := range devs {
+			fmt.Fprintf(stdout, "gpu %d %s %s healthy=%v %s\n", d.Index, d.UUID, d.Name, d.Healthy, d.Problem)
+		}
+		svc.Train = &activities.Train{Blob: store, Pool: gpu.NewPool(devs), Command: strings.Fields(*trainerCmd), WorkDir: *workDir}
+	}
 	stop, err := workers.Start(cl, pools, svc.Deps())
 	if err != nil {
 		return err
