@@ -3,7 +3,9 @@ package synthesis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/eigendata/eigendata/envs"
 	"github.com/eigendata/eigendata/envs/domains"
@@ -102,4 +104,47 @@ func TestWithheldIdentityFailsDialogues(t *testing.T) {
 			t.Fatalf("seed %d accepted although the user never identified", seed)
 		}
 	}
+}
+
+// BenchmarkGeneratedChecker runs the baseline checker of real instances
+// (gen-airline) on their gold outcome and reports the median run time.
+func BenchmarkGeneratedChecker(b *testing.B) {
+	dom, err := domains.Load(domains.Spec{Name: "gen-airline", Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	type job struct {
+		prog *sandbox.Program
+		view map[string]any
+		tr   []any
+	}
+	var jobs []job
+	for seed := int64(0); len(jobs) < 20; seed++ {
+		sc, err := PlanBaseline(dom, seed)
+		if err != nil {
+			continue
+		}
+		bp := BlueprintFor(sc)
+		gold := Execute(dom, bp.Actions)
+		view := View(gold.Env, sc)
+		prog, err := sandbox.Compile("c", WriteCheckerBaseline(sc, bp, view, Diff(View(dom.NewEnv(), sc), view)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		jobs = append(jobs, job{prog, view, Transcript(GoldTranscript(sc, bp))})
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := jobs[i%len(jobs)]
+		start := time.Now()
+		if v := j.prog.Check(context.Background(), j.view, j.tr, sandbox.DefaultLimits()); !v.Pass {
+			b.Fatalf("%+v", v)
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	med := times[len(times)/2]
+	b.ReportMetric(float64(med.Microseconds()), "median-µs")
+	fmt.Printf("generated checker: median %s over %d runs (target < 1ms)\n", med, len(times))
 }
