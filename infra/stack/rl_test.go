@@ -19,6 +19,8 @@ import (
 	"github.com/eigendata/eigendata/activities"
 	"github.com/eigendata/eigendata/llm/fakeoai"
 	"github.com/eigendata/eigendata/trainer/grpo"
+	"github.com/eigendata/eigendata/workers"
+	"github.com/eigendata/eigendata/workers/gpu"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -164,4 +166,56 @@ func TestRLWorkflowTwoIterationsSurvivesWorkerKill(t *testing.T) {
 		t.Errorf("report:\n%s", report)
 	}
 	rawS3(t, s, "runs/rl-test/learning-curve.png")
+}
+
+// TestUserSFTWorkflow builds user-simulator SFT data from a synthesis run
+// and runs the SFT step through the backend protocol on the gpu pool.
+func TestUserSFTWorkflow(t *testing.T) {
+	trainer := filepath.Join(t.TempDir(), "faketrainer")
+	if out, err := exec.Command("go", "build", "-o", trainer, "../../trainer/faketrainer").CombinedOutput(); err != nil {
+		t.Fatalf("building the fake trainer: %v\n%s", err, out)
+	}
+	s := startStack(t, Options{UIPort: -1})
+	train := &activities.Train{Blob: s.Blob, Pool: gpu.NewPool(gpu.CPUSlots(1)), Command: []string{trainer}}
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM, workers.GPU}, nil, "", nil, 0, train); err != nil {
+		t.Fatal(err)
+	}
+	data, err := runSynth(t, s, "sft-data", workflows.SynthInput{Domain: "gen-retail", Count: 5, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "user-sft", TaskQueue: workflows.QueueCPU}, workflows.UserSFTWorkflow,
+		workflows.UserSFTInput{DataRuns: []string{data.RunID}, Hyper: map[string]any{"steps": 3.0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out workflows.TrainStepOutput
+	if err := run.Get(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Steps != 3 || out.Checkpoint == "" {
+		t.Fatalf("%+v", out)
+	}
+	var ckpt struct {
+		Mode  string `json:"mode"`
+		Steps int    `json:"steps"`
+	}
+	if err := json.Unmarshal(rawS3(t, s, out.Checkpoint+"checkpoint.json"), &ckpt); err != nil || ckpt.Mode != "sft" {
+		t.Fatalf("checkpoint %+v %v", ckpt, err)
+	}
+	batch, err := grpo.ReadBatch(rawS3(t, s, "runs/user-sft/user-sft.jsonl"))
+	if err != nil || len(batch) != data.Instances {
+		t.Fatalf("%d SFT samples for %d instances: %v", len(batch), data.Instances, err)
+	}
+	var msgs []map[string]string
+	if err := json.Unmarshal(batch[0].Messages, &msgs); err != nil {
+		t.Fatal(err)
+	}
+	// The simulator is trained to write the user's turns: system prompt with
+	// the instructions, then the user's words as the assistant role.
+	if msgs[0]["role"] != "system" || !strings.Contains(msgs[0]["content"], "Reason for call") || msgs[1]["role"] != "user" || msgs[2]["role"] != "assistant" {
+		t.Errorf("SFT sample layout: %v", msgs[:3])
+	}
 }
