@@ -18,6 +18,7 @@ import (
 	"github.com/eigendata/eigendata/llm"
 	"github.com/eigendata/eigendata/llm/offline"
 	"github.com/eigendata/eigendata/llm/prompts"
+	"github.com/eigendata/eigendata/llm/roles"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -110,27 +111,55 @@ func (a *Synth) SynthPrepare(ctx context.Context, in workflows.SynthInput) (work
 	return out, nil
 }
 
+// roleModel is a model role's client with its prompt version's bundle.
+func (a *Synth) roleModel(ctx context.Context, in workflows.InstanceInput, cfg workflows.ModelConfig) (roles.Model, prompts.Bundle, error) {
+	b, err := a.bundle(ctx, in.PromptVersion)
+	if err != nil {
+		return roles.Model{}, b, err
+	}
+	c, err := a.Models.Chat(cfg)
+	if err != nil {
+		return roles.Model{}, b, workflows.InvalidInput("roles", "%v", err)
+	}
+	return roles.Model{Chat: c, Sampling: sampling(cfg)}, b, nil
+}
+
 func reject(reason, detail string) workflows.StageResult {
 	return workflows.StageResult{Reason: reason, Detail: detail}
 }
 
 // SynthPlan is the scenario planner: grounded entities and an intent.
 func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ workflows.StageRefs) (workflows.StageResult, error) {
-	if in.Roles.Planner.Provider == "openai" {
-		return workflows.StageResult{}, workflows.InvalidInput("roles.planner.provider", "only the offline planner is implemented")
-	}
 	ld, err := a.domain(in)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	sc, err := synthesis.PlanAt(ld.Domain, ld.EntityPairs(), in.DomainSeed, in.Index, in.Seed)
-	if errors.Is(err, synthesis.ErrNoEntity) {
-		return reject(synthesis.ReasonPlanNoEntity, err.Error()), nil
-	} else if err != nil {
-		return workflows.StageResult{}, err
+	var sc synthesis.Scenario
+	tokens := 0
+	if in.Roles.Planner.Provider == "openai" {
+		m, b, err := a.roleModel(ctx, in, in.Roles.Planner)
+		if err != nil {
+			return workflows.StageResult{}, err
+		}
+		sc, tokens, err = roles.Plan(ctx, m, b.Prompts["planner"], ld.Domain, ld.EntityPairs(), in.Seed, 8)
+		switch {
+		case errors.Is(err, roles.ErrMalformed):
+			return workflows.StageResult{Reason: synthesis.ReasonPlanMalformed, Detail: err.Error(), Tokens: tokens}, nil
+		case errors.Is(err, synthesis.ErrNoEntity):
+			return workflows.StageResult{Reason: synthesis.ReasonPlanUngrounded, Detail: err.Error(), Tokens: tokens}, nil
+		case err != nil:
+			return workflows.StageResult{}, err
+		}
+	} else {
+		sc, err = synthesis.PlanAt(ld.Domain, ld.EntityPairs(), in.DomainSeed, in.Index, in.Seed)
+		if errors.Is(err, synthesis.ErrNoEntity) {
+			return reject(synthesis.ReasonPlanNoEntity, err.Error()), nil
+		} else if err != nil {
+			return workflows.StageResult{}, err
+		}
 	}
 	key := InstanceKey(in.RunID, in.Index, "scenario.json")
-	return workflows.StageResult{OK: true, Key: key}, putJSON(ctx, a.Blob, key, sc)
+	return workflows.StageResult{OK: true, Key: key, Tokens: tokens}, putJSON(ctx, a.Blob, key, sc)
 }
 
 // BlueprintDoc is the stored blueprint with its gold execution.
@@ -258,20 +287,33 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 
 // SynthChecker writes the per-instance checker program.
 func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
-	if in.Roles.Checker.Provider == "openai" {
-		return workflows.StageResult{}, workflows.InvalidInput("roles.checker.provider", "only the offline checker writer is implemented")
-	}
 	ld, sc, bp, err := a.load(ctx, in, refs)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
 	gold := synthesis.Execute(ld.Domain, bp.Blueprint.Actions)
-	src := synthesis.WriteCheckerBaseline(sc, bp.Blueprint, synthesis.View(gold.Env, sc), bp.Diff)
+	goldView := synthesis.View(gold.Env, sc)
+	src, tokens := "", 0
+	if in.Roles.Checker.Provider == "openai" {
+		m, b, err := a.roleModel(ctx, in, in.Roles.Checker)
+		if err != nil {
+			return workflows.StageResult{}, err
+		}
+		src, tokens, err = roles.WriteChecker(ctx, m, b.Prompts["checker"], roles.CheckerRequest{Scenario: sc, Refusal: bp.Blueprint.Refusal,
+			GoldView: goldView, Diff: bp.Diff, Communicate: bp.Blueprint.Communicate})
+		if errors.Is(err, roles.ErrMalformed) {
+			return workflows.StageResult{Reason: synthesis.ReasonCheckerMalformed, Detail: err.Error(), Tokens: tokens}, nil
+		} else if err != nil {
+			return workflows.StageResult{}, err
+		}
+	} else {
+		src = synthesis.WriteCheckerBaseline(sc, bp.Blueprint, goldView, bp.Diff)
+	}
 	if _, err := sandbox.Compile("checker", src); err != nil {
-		return reject(synthesis.ReasonCheckerCompile, err.Error()), nil
+		return workflows.StageResult{Reason: synthesis.ReasonCheckerCompile, Detail: err.Error(), Tokens: tokens}, nil
 	}
 	key := InstanceKey(in.RunID, in.Index, "checker.star")
-	return workflows.StageResult{OK: true, Key: key}, a.Blob.Put(ctx, key, []byte(src), "text/x-starlark")
+	return workflows.StageResult{OK: true, Key: key, Tokens: tokens}, a.Blob.Put(ctx, key, []byte(src), "text/x-starlark")
 }
 
 // SynthVerify runs the checker on the dialogue, the gold outcome and the
@@ -299,9 +341,6 @@ func (a *Synth) SynthVerify(ctx context.Context, in workflows.InstanceInput, ref
 
 // SynthJudge reviews the dialogue against the rubric.
 func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
-	if in.Roles.Judge.Provider == "openai" {
-		return workflows.StageResult{}, workflows.InvalidInput("roles.judge.provider", "only the offline judge is implemented")
-	}
 	ld, sc, _, err := a.load(ctx, in, refs)
 	if err != nil {
 		return workflows.StageResult{}, err
@@ -316,14 +355,28 @@ func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs
 	}
 	env := ld.Domain.NewEnv()
 	j := synthesis.JudgeVerdict{Pass: true, Reason: "judge disabled by settings"}
+	tokens := 0
 	if on, set := b.Settings.Stages["judge"]; !set || on {
-		j = synthesis.JudgeBaseline(sc, tr.Messages, tr.Termination, env.Mutates, b.Settings.JudgeStrictness)
+		if in.Roles.Judge.Provider == "openai" {
+			m, _, err := a.roleModel(ctx, in, in.Roles.Judge)
+			if err != nil {
+				return workflows.StageResult{}, err
+			}
+			j, tokens, err = roles.Judge(ctx, m, b.Prompts["judge"], sc, tr.Messages, b.Settings.JudgeStrictness)
+			if errors.Is(err, roles.ErrMalformed) {
+				return workflows.StageResult{Reason: synthesis.ReasonJudgeMalformed, Detail: err.Error(), Tokens: tokens}, nil
+			} else if err != nil {
+				return workflows.StageResult{}, err
+			}
+		} else {
+			j = synthesis.JudgeBaseline(sc, tr.Messages, tr.Termination, env.Mutates, b.Settings.JudgeStrictness)
+		}
 	}
 	key := InstanceKey(in.RunID, in.Index, "judge.json")
 	if err := putJSON(ctx, a.Blob, key, j); err != nil {
 		return workflows.StageResult{}, err
 	}
-	out := workflows.StageResult{OK: j.Pass, Key: key}
+	out := workflows.StageResult{OK: j.Pass, Key: key, Tokens: tokens}
 	if !j.Pass {
 		out.Reason, out.Detail = "judge."+j.Failed, j.Reason
 	}

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -53,16 +52,6 @@ func (in *SynthInput) Validate() error {
 		{"roles.checker", in.Roles.Checker}, {"roles.judge", in.Roles.Judge}} {
 		if err := ValidateModel(r.name, r.m); err != nil {
 			return err
-		}
-	}
-	// Model-backed planner, checker writer and judge are not implemented
-	// yet: the rule-based baselines play these roles.
-	for _, r := range []struct {
-		name string
-		m    ModelConfig
-	}{{"roles.planner", in.Roles.Planner}, {"roles.checker", in.Roles.Checker}, {"roles.judge", in.Roles.Judge}} {
-		if r.m.Provider == "openai" {
-			return InvalidInput(r.name+".provider", "only the offline (rule-based) %s is implemented", strings.TrimPrefix(r.name, "roles."))
 		}
 	}
 	return nil

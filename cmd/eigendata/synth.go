@@ -32,10 +32,6 @@ func roleFlags(fs *flag.FlagSet, r *workflows.SynthRoles) func() {
 	roles := []role{{"planner", &r.Planner, 0.7}, {"user", &r.User, 0}, {"agent", &r.Agent, 0}, {"checker", &r.Checker, 0}, {"judge", &r.Judge, 0}}
 	temps := make([]*float64, len(roles))
 	for i, ro := range roles {
-		def := def
-		if ro.name != "user" && ro.name != "agent" {
-			def = "offline" // model-backed planner, checker writer and judge are not implemented yet
-		}
 		env := "EIGENDATA_" + strings.ToUpper(ro.name) + "_MODEL"
 		model := os.Getenv(env)
 		if model == "" {

@@ -131,8 +131,28 @@ func EntityPairs(dom *envs.Domain) [][2]string {
 	return out
 }
 
+// PlanFor grounds a scenario a model planner chose: the user, their
+// reservation or order, and the intent it wants (the policy rules still
+// decide whether it is allowed; the parameters are derived from the data).
+func PlanFor(dom *envs.Domain, seed int64, userID, entityID, intent string) (Scenario, error) {
+	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
+	return planWish(dom, seed, r, intent, func(int) [2]string { return [2]string{userID, entityID} })
+}
+
+// Intents lists the intents of a family.
+func Intents(f Family) []string {
+	if f == Retail {
+		return []string{IntentCancelOrder, IntentChangeAddress}
+	}
+	return []string{IntentCancelReservation, IntentAddBag}
+}
+
 func plan(dom *envs.Domain, seed int64, r *rand.Rand, choose func(try int) [2]string) (Scenario, error) {
-	sc := Scenario{Domain: dom.Name, Seed: seed}
+	return planWish(dom, seed, r, "", choose)
+}
+
+func planWish(dom *envs.Domain, seed int64, r *rand.Rand, wish string, choose func(try int) [2]string) (Scenario, error) {
+	sc := Scenario{Domain: dom.Name, Seed: seed, Intent: wish}
 	switch db := dom.Initial.(type) {
 	case *airline.DB:
 		sc.Family = Airline
@@ -145,6 +165,7 @@ func plan(dom *envs.Domain, seed int64, r *rand.Rand, choose func(try int) [2]st
 }
 
 func planAirline(db *airline.DB, r *rand.Rand, sc Scenario, choose func(int) [2]string) (Scenario, error) {
+	wish := sc.Intent
 	for try := 0; try < 50; try++ {
 		p := choose(try)
 		u, ok := db.Users.Get(p[0])
@@ -156,7 +177,11 @@ func planAirline(db *airline.DB, r *rand.Rand, sc Scenario, choose func(int) [2]
 			continue
 		}
 		sc.UserID, sc.EntityID = u.UserID, res.ReservationID
-		if r.IntN(2) == 0 {
+		cancel := r.IntN(2) == 0
+		if wish != "" {
+			cancel = wish == IntentCancelReservation
+		}
+		if cancel {
 			sc.Intent = IntentCancelReservation
 			sc.Allowed, sc.Why = AirlineCancelAllowed(res)
 			sc.Instructions = instructions(
@@ -192,6 +217,7 @@ func planAirline(db *airline.DB, r *rand.Rand, sc Scenario, choose func(int) [2]
 }
 
 func planRetail(db *retail.DB, r *rand.Rand, sc Scenario, choose func(int) [2]string) (Scenario, error) {
+	wish := sc.Intent
 	for try := 0; try < 50; try++ {
 		p := choose(try)
 		u, ok := db.Users.Get(p[0])
@@ -204,7 +230,11 @@ func planRetail(db *retail.DB, r *rand.Rand, sc Scenario, choose func(int) [2]st
 		}
 		sc.UserID, sc.Email, sc.EntityID = u.UserID, u.Email, o.OrderID
 		pending := o.Status == retail.StatusPending
-		if r.IntN(2) == 0 || !pending {
+		cancel := r.IntN(2) == 0
+		if wish != "" {
+			cancel = wish == IntentCancelOrder
+		}
+		if cancel || !pending {
 			sc.Intent = IntentCancelOrder
 			sc.Allowed, sc.Why = RetailModifyAllowed(o.Status)
 			sc.Params = map[string]any{"reason": "no longer needed"}

@@ -17,6 +17,9 @@ import (
 const (
 	ReasonPlanNoEntity          = "plan.no_entity"
 	ReasonPlanMalformed         = "plan.malformed"
+	ReasonPlanUngrounded        = "plan.ungrounded"
+	ReasonCheckerMalformed      = "checker.malformed"
+	ReasonJudgeMalformed        = "judge.malformed"
 	ReasonBlueprintToolError    = "blueprint.tool_error"
 	ReasonBlueprintPolicy       = "blueprint.policy_violation"
 	ReasonDialogueMaxSteps      = "dialogue.max_steps"
@@ -38,7 +41,7 @@ const (
 // ReasonCodes lists every code the engine emits (judge codes are
 // "judge.<rubric item>" for the items of Rubric).
 func ReasonCodes() []string {
-	codes := []string{ReasonPlanNoEntity, ReasonPlanMalformed, ReasonBlueprintToolError, ReasonBlueprintPolicy,
+	codes := []string{ReasonPlanNoEntity, ReasonPlanMalformed, ReasonPlanUngrounded, ReasonCheckerMalformed, ReasonJudgeMalformed, ReasonBlueprintToolError, ReasonBlueprintPolicy,
 		ReasonDialogueMaxSteps, ReasonDialogueTooManyErrors, ReasonDialogueNoStop, ReasonDialogueNotAuth, ReasonDialogueModelError, ReasonDialogueInvalidCall,
 		ReasonCheckerCompile, ReasonVerifyStateMismatch, ReasonVerifyFailsDialogue, ReasonVerifyFailsGold,
 		ReasonVerifyNegativePasses, ReasonVerifyWeakNegatives, ReasonVerifySandbox, ReasonDedup}

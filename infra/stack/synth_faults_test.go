@@ -22,6 +22,7 @@ import (
 	"github.com/eigendata/eigendata/envs/domains"
 	"github.com/eigendata/eigendata/envs/synthesis"
 	"github.com/eigendata/eigendata/llm/fakeoai"
+	"github.com/eigendata/eigendata/llm/roles"
 	"github.com/eigendata/eigendata/workers"
 	"github.com/eigendata/eigendata/workflows"
 )
@@ -252,4 +253,64 @@ func TestSynthesisSurvivesWorkerKill(t *testing.T) {
 		t.Fatalf("result %d, manifest %d distinct, stats %d; want %d", res.Instances, len(seen), res.Stats.Accepted, in.Count)
 	}
 	recheck(t, s, res, domains.Spec{Name: "gen-airline", Seed: 9})
+}
+
+var (
+	reCandUser   = regexp.MustCompile(`"user_id": "([^"]+)"`)
+	reCandEntity = regexp.MustCompile(`"entity_id": "([^"]+)"`)
+	reIntents    = regexp.MustCompile(`Intents: ([a-z_]+)`)
+)
+
+// modelRoles answers as every synthesis role would: the planner picks a
+// candidate it was shown, the checker writer writes a checker from the
+// gold state it was given, the judge approves, and the assistant and the
+// user simulator play the scripted airline dialogue.
+func modelRoles(_ int, req goopenai.ChatCompletionRequest) fakeoai.Reply {
+	sys, last := req.Messages[0].Content, req.Messages[len(req.Messages)-1].Content
+	switch {
+	case strings.HasPrefix(sys, "You plan one"):
+		return fakeoai.Reply{Content: fmt.Sprintf(`Here is my plan: {"user_id": %q, "entity_id": %q, "intent": %q, "reason_for_call": "You want to cancel your reservation, plans changed.", "task_instructions": "Be polite."}`,
+			first(reCandUser, last), first(reCandEntity, last), first(reIntents, last))}
+	case strings.HasPrefix(sys, "Write a Starlark"):
+		var cr roles.CheckerRequest
+		if err := json.Unmarshal([]byte(last[strings.Index(last, "\n\n{")+2:]), &cr); err != nil {
+			return fakeoai.Reply{Content: "I cannot parse that."}
+		}
+		src := synthesis.WriteCheckerBaseline(cr.Scenario, synthesis.Blueprint{Refusal: cr.Refusal, Communicate: cr.Communicate}, cr.GoldView, cr.Diff)
+		return fakeoai.Reply{Content: "```python\n" + src + "```"}
+	case strings.HasPrefix(sys, "Review the dialogue"):
+		scores := map[string]float64{}
+		for _, item := range synthesis.Rubric {
+			scores[item] = 1
+		}
+		b, _ := json.Marshal(map[string]any{"scores": scores, "pass": true, "reason": "fine"})
+		return fakeoai.Reply{Content: string(b)}
+	}
+	return scriptedAirline(req)
+}
+
+func TestSynthesisWithModelRoles(t *testing.T) {
+	s := startStack(t, Options{UIPort: -1})
+	fake := fakeoai.New(modelRoles)
+	defer fake.Close()
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, &activities.Models{BaseURL: fake.URL()}, "", nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := workflows.ModelConfig{Provider: "openai", Model: "fake"}
+	in := workflows.SynthInput{Domain: "gen-airline", Count: 6, Seed: 5, Concurrency: 4, MaxCandidates: 20,
+		Roles: workflows.SynthRoles{Planner: m, User: m, Agent: m, Checker: m, Judge: m}}
+	res, err := runSynth(t, s, "synth-model-roles", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("accepted %d of %d; reasons %v; tokens %v", res.Instances, res.Stats.Candidates, res.Stats.Reasons, res.Stats.Tokens)
+	if res.Instances < 4 {
+		t.Fatalf("accepted %d", res.Instances)
+	}
+	for _, role := range []string{"planner", "checker", "judge", "dialogue"} {
+		if res.Stats.Tokens[role] == 0 {
+			t.Errorf("no tokens counted for %s", role)
+		}
+	}
+	recheck(t, s, res, domains.Spec{Name: "gen-airline", Seed: 5})
 }
