@@ -2,19 +2,24 @@ package activities
 
 import (
 	"context"
-
+	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/eigendata/eigendata/llm"
 	"github.com/eigendata/eigendata/llm/prompts"
 	"github.com/eigendata/eigendata/workflows"
 )
 
 // Evolve holds the self-evolution activities.
 type Evolve struct {
-	Blob Store
+	Blob   Store
+	Models *Models
 }
 
 func (a *Evolve) registry() prompts.Registry { return prompts.Registry{Store: a.Blob} }
@@ -137,12 +142,12 @@ var offlineEdits = []edit{
 // (a baseline) applies rule-based edits keyed on the reject reasons, most
 // frequent first; each candidate is stored in the registry, not activated.
 func (a *Evolve) EvolvePropose(ctx context.Context, in workflows.EvolveProposeInput) ([]workflows.Candidate, error) {
-	if in.Evolver.Provider == "openai" {
-		return nil, workflows.InvalidInput("evolver.provider", "only the offline (rule-based) evolver is implemented")
-	}
 	inc, err := a.registry().Get(ctx, in.Gather.Incumbent)
 	if err != nil {
 		return nil, err
+	}
+	if in.Evolver.Provider == "openai" {
+		return a.proposeWithModel(ctx, in, inc)
 	}
 	type rc struct {
 		code string
@@ -307,3 +312,110 @@ func (a *Evolve) EvolveDecide(ctx context.Context, d workflows.EvolveDecideInput
 	}
 	return res, nil
 }
+
+// modelEdit is the evolver model's answer.
+type modelEdit struct {
+	Target    string          `json:"target"`
+	Value     json.RawMessage `json:"value"`
+	Rationale string          `json:"rationale"`
+}
+
+// apply changes b as e says: "prompt:<role>" replaces a role prompt;
+// "setting:<name>" sets judge_strictness, max_steps, retries, concurrency,
+// "temperature:<role>" or "stage:<name>".
+func (e modelEdit) apply(b *prompts.Bundle) error {
+	kind, name, _ := strings.Cut(e.Target, ":")
+	switch kind {
+	case "prompt":
+		var text string
+		if err := json.Unmarshal(e.Value, &text); err != nil || strings.TrimSpace(text) == "" {
+			return fmt.Errorf("prompt edit needs a non-empty string value")
+		}
+		if _, ok := b.Prompts[name]; !ok {
+			return fmt.Errorf("unknown role %q", name)
+		}
+		b.Prompts[name] = text
+		return nil
+	case "setting":
+		var num float64
+		var flag bool
+		sub, arg, _ := strings.Cut(name, ":")
+		switch sub {
+		case "judge_strictness", "max_steps", "retries", "concurrency", "temperature":
+			if err := json.Unmarshal(e.Value, &num); err != nil {
+				return fmt.Errorf("setting %s needs a number", name)
+			}
+		case "stage":
+			if err := json.Unmarshal(e.Value, &flag); err != nil {
+				return fmt.Errorf("setting %s needs a boolean", name)
+			}
+		}
+		switch sub {
+		case "judge_strictness":
+			b.Settings.JudgeStrictness = math.Max(0, math.Min(1, num))
+		case "max_steps":
+			b.Settings.MaxSteps = int(math.Max(5, num))
+		case "retries":
+			b.Settings.Retries = int(math.Max(0, num))
+		case "concurrency":
+			b.Settings.Concurrency = int(math.Max(1, num))
+		case "temperature":
+			b.Settings.Temperatures[arg] = float32(math.Max(0, math.Min(2, num)))
+		case "stage":
+			b.Settings.Stages[arg] = flag
+		default:
+			return fmt.Errorf("unknown setting %q", name)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown target %q", e.Target)
+}
+
+// proposeWithModel asks the evolver model for K edits, one at a time, each
+// after reflecting on the reject histogram, concrete failed examples, the
+// incumbent's prompts and settings, and the edits already proposed.
+func (a *Evolve) proposeWithModel(ctx context.Context, in workflows.EvolveProposeInput, inc prompts.Bundle) ([]workflows.Candidate, error) {
+	if a.Models == nil {
+		return nil, workflows.InvalidInput("evolver", "no model endpoints configured on this worker")
+	}
+	chat, err := a.Models.Chat(in.Evolver)
+	if err != nil {
+		return nil, workflows.InvalidInput("evolver", "%v", err)
+	}
+	current, _ := json.MarshalIndent(map[string]any{"prompts": inc.Prompts, "settings": inc.Settings}, "", " ")
+	stats, _ := json.MarshalIndent(map[string]any{"candidates": in.Gather.Stats.Candidates, "accepted": in.Gather.Stats.Accepted,
+		"stage_passed": in.Gather.Stats.StagePassed, "reject_reasons": in.Gather.Stats.Reasons}, "", " ")
+	var out []workflows.Candidate
+	var tried []string
+	for k := 0; k < in.K; k++ {
+		msg := fmt.Sprintf("Current prompts and settings:\n%s\n\nStatistics of recent runs:\n%s\n\nFailed examples:\n- %s\n\nEdits already proposed: %v\n\n"+
+			`Propose one different edit. Answer with JSON {"target": "prompt:<role>" or "setting:<name>", "value": ..., "rationale": ...}.`,
+			current, stats, strings.Join(in.Gather.Examples, "\n- "), tried)
+		resp, err := chat.Complete(ctx, llm.Request{Model: in.Evolver.Model, Temperature: in.Evolver.Temperature, Seed: in.Evolver.Seed,
+			Messages: []goopenai.ChatCompletionMessage{{Role: "system", Content: inc.Prompts["evolver"]}, {Role: "user", Content: msg}}})
+		if err != nil {
+			return out, err
+		}
+		var e modelEdit
+		m := jsonObject.FindString(resp.Message.Content)
+		if m == "" || json.Unmarshal([]byte(m), &e) != nil {
+			tried = append(tried, "(malformed answer)")
+			continue
+		}
+		b := inc.Clone()
+		if err := e.apply(&b); err != nil {
+			tried = append(tried, e.Target+" (rejected: "+err.Error()+")")
+			continue
+		}
+		b.Parent, b.Edit, b.Rationale = in.Gather.Incumbent, "evolver: "+e.Target, e.Rationale
+		v, err := a.registry().Put(ctx, b)
+		if err != nil {
+			return out, err
+		}
+		tried = append(tried, e.Target)
+		out = append(out, workflows.Candidate{Version: v, Edit: b.Edit, Rationale: e.Rationale})
+	}
+	return out, nil
+}
+
+var jsonObject = regexp.MustCompile("(?s)\\{.*\\}")

@@ -41,7 +41,7 @@ func (s Services) Deps() Deps {
 	return Deps{
 		Eval:   &activities.Eval{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
 		Synth:  &activities.Synth{Blob: s.Blob, Domains: doms, Models: models, Tau2Data: s.Tau2Data, Log: s.Log},
-		Evolve: &activities.Evolve{Blob: s.Blob},
+		Evolve: &activities.Evolve{Blob: s.Blob, Models: models},
 		RL:     &activities.RL{Blob: s.Blob, Domains: doms, Models: models},
 		Train:  s.Train,
 	}

@@ -2,12 +2,17 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	goopenai "github.com/sashabaranov/go-openai"
 	"go.temporal.io/sdk/client"
 
+	"github.com/eigendata/eigendata/activities"
+	"github.com/eigendata/eigendata/llm/fakeoai"
 	"github.com/eigendata/eigendata/llm/prompts"
 	"github.com/eigendata/eigendata/workers"
 	"github.com/eigendata/eigendata/workflows"
@@ -97,5 +102,56 @@ func TestEvolutionRepairsInjectedDefect(t *testing.T) {
 	v, err := reg.Rollback(ctx)
 	if err != nil || v != vDefect {
 		t.Fatalf("rollback -> %s, %v; want %s", v, err, vDefect)
+	}
+}
+
+// TestEvolutionWithModelEvolver runs a cycle whose evolver is a model (a
+// scripted endpoint): it reads the failed examples it is shown and
+// proposes restoring the identification directive; one malformed answer
+// and one invalid edit are skipped, and the good edit is promoted.
+func TestEvolutionWithModelEvolver(t *testing.T) {
+	var sawExamples atomic.Bool
+	fake := fakeoai.New(func(n int, req goopenai.ChatCompletionRequest) fakeoai.Reply {
+		last := req.Messages[len(req.Messages)-1].Content
+		if strings.Contains(last, "dialogue.not_authenticated: the user never gave") {
+			sawExamples.Store(true)
+		}
+		switch n {
+		case 0:
+			return fakeoai.Reply{Content: "I think you should be nicer."}
+		case 1:
+			return fakeoai.Reply{Content: `{"target": "setting:warp_speed", "value": 9, "rationale": "nonsense"}`}
+		}
+		fixed, _ := json.Marshal(prompts.Builtin().Prompts["user"])
+		return fakeoai.Reply{Content: `{"target": "prompt:user", "value": ` + string(fixed) + `, "rationale": "users never identify themselves"}`}
+	})
+	defer fake.Close()
+	s := startStack(t, Options{UIPort: -1})
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, &activities.Models{BaseURL: fake.URL()}, "", nil, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	reg := prompts.Registry{Store: s.Blob}
+	defect := prompts.Builtin().Clone()
+	defect.Prompts["user"] = strings.ReplaceAll(defect.Prompts["user"], prompts.RevealDirective+"\n", "")
+	vDefect, _ := reg.Put(ctx, defect)
+	if err := reg.Activate(ctx, vDefect); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runSynth(t, s, "synth-defective-2", workflows.SynthInput{Domain: "gen-retail", Count: 6, MaxCandidates: 6, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	res := runEvolve(t, s, "evolve-model", workflows.EvolveInput{Domain: "gen-retail", Runs: []string{"synth-defective-2"}, Candidates: 3, PilotCount: 8,
+		Evolver: workflows.ModelConfig{Provider: "openai", Model: "evolver"}})
+	t.Logf("%s", res.Reason)
+	if !sawExamples.Load() {
+		t.Error("the evolver was not shown the failed examples")
+	}
+	if res.Promoted == "" {
+		t.Fatalf("nothing promoted: %s", res.Reason)
+	}
+	b, _ := reg.Get(ctx, res.Promoted)
+	if !strings.Contains(b.Prompts["user"], prompts.RevealDirective) || !strings.HasPrefix(b.Edit, "evolver: prompt:user") {
+		t.Errorf("promoted %q", b.Edit)
 	}
 }
