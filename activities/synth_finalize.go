@@ -117,14 +117,15 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		shard.Reset()
 		return nil
 	}
+	ld, err := a.Domains.Get(DomainKey{Name: in.Input.Domain, Tau2Data: in.Input.Tau2Data, Seed: in.Input.Seed})
+	if err != nil {
+		return res, err
+	}
+	policy, tools := ld.Domain.NewEnv().Policy(), ld.Domain.Agent.OpenAI()
+	puts, pctx := errgroup.WithContext(ctx)
+	puts.SetLimit(16)
 	for i, inst := range kept {
-		ld, err := a.Domains.Get(DomainKey{Name: in.Input.Domain, Tau2Data: in.Input.Tau2Data, Seed: in.Input.Seed})
-		if err != nil {
-			return res, err
-		}
-		env := ld.Domain.NewEnv()
-		rec := llm.FineTuning(env.Policy(), inst.Transcript.Messages, ld.Domain.Agent.OpenAI())
-		line, err := json.Marshal(rec)
+		line, err := json.Marshal(llm.FineTuning(policy, inst.Transcript.Messages, tools))
 		if err != nil {
 			return res, err
 		}
@@ -136,9 +137,12 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 			}
 		}
 		tasks = append(tasks, inst.Task)
-		if err := a.Blob.Put(ctx, prefix+"checkers/"+inst.ID+".star", []byte(inst.Checker), "text/x-starlark"); err != nil {
-			return res, err
-		}
+		puts.Go(func() error {
+			return a.Blob.Put(pctx, prefix+"checkers/"+inst.ID+".star", []byte(inst.Checker), "text/x-starlark")
+		})
+	}
+	if err := puts.Wait(); err != nil {
+		return res, err
 	}
 	if err := flush(); err != nil {
 		return res, err

@@ -75,6 +75,20 @@ func (in *SynthInput) withDefaults() {
 	}
 }
 
+// yieldSoFar is the fraction of finished candidates accepted (1 before any
+// finished, so the first wave is not oversized).
+func yieldSoFar(st *SynthStats) float64 {
+	done := 0
+	for _, n := range st.Reasons {
+		done += n
+	}
+	done += st.Accepted
+	if done == 0 || st.Accepted == 0 {
+		return 1
+	}
+	return float64(st.Accepted) / float64(done)
+}
+
 // CandidateSeed derives candidate i's seed from the run's seed.
 func CandidateSeed(seed int64, i int) int64 { return seed*1_000_003 + int64(i) }
 
@@ -138,7 +152,11 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 	var firstErr error
 	for {
 		if err := workflow.Await(ctx, func() bool {
-			return running < in.Concurrency && (st.Accepted+running < in.Count || running == 0)
+			// Launch while the candidates in flight, discounted by the
+			// yield seen so far, would not reach the target: rejects are
+			// replaced without waiting for them, and the run does not
+			// overshoot much (a surplus accepted instance is not kept).
+			return running < in.Concurrency && (float64(st.Accepted)+float64(running)*yieldSoFar(st) < float64(in.Count) || running == 0)
 		}); err != nil {
 			return nil, err
 		}

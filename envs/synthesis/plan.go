@@ -105,7 +105,9 @@ func PlanAt(dom *envs.Domain, pairs [][2]string, runSeed int64, index int, seed 
 		if len(pairs) == 0 {
 			return [2]string{}
 		}
-		return pairs[perm[(index+try)%len(pairs)]]
+		// Fallbacks jump half the table away, far from the primaries of the
+		// run's other candidates.
+		return pairs[perm[(index+try*(len(pairs)/2+1))%len(pairs)]]
 	})
 }
 
@@ -181,15 +183,6 @@ func planAirline(db *airline.DB, r *rand.Rand, sc Scenario, choose func(int) [2]
 		if wish != "" {
 			cancel = wish == IntentCancelReservation
 		}
-		if cancel {
-			sc.Intent = IntentCancelReservation
-			sc.Allowed, sc.Why = AirlineCancelAllowed(res)
-			sc.Instructions = instructions(
-				fmt.Sprintf("You want to cancel your reservation %s; your plans changed.", res.ReservationID),
-				fmt.Sprintf("Your user id is %s. The reservation id is %s.", u.UserID, res.ReservationID),
-				"If the agent says it cannot cancel, accept that and end the conversation.")
-			return sc, nil
-		}
 		pay := ""
 		for _, id := range u.PaymentMethods.Keys() {
 			pm, _ := u.PaymentMethods.Get(id)
@@ -199,7 +192,19 @@ func planAirline(db *airline.DB, r *rand.Rand, sc Scenario, choose func(int) [2]
 			}
 		}
 		if pay == "" || flown(res) {
-			continue
+			// No bag can be added here: the same entity still grounds a
+			// cancellation (allowed or a refusal), which keeps a run's
+			// candidates on distinct entities.
+			cancel = true
+		}
+		if cancel {
+			sc.Intent = IntentCancelReservation
+			sc.Allowed, sc.Why = AirlineCancelAllowed(res)
+			sc.Instructions = instructions(
+				fmt.Sprintf("You want to cancel your reservation %s; your plans changed.", res.ReservationID),
+				fmt.Sprintf("Your user id is %s. The reservation id is %s.", u.UserID, res.ReservationID),
+				"If the agent says it cannot cancel, accept that and end the conversation.")
+			return sc, nil
 		}
 		total := res.TotalBaggages + 1
 		free := FreeBags(u.Membership, res.Cabin) * len(res.Passengers)

@@ -116,11 +116,11 @@ func BenchmarkSynthesis200(b *testing.B) {
 	})
 	defer fake.Close()
 	models := &activities.Models{BaseURL: fake.URL(), Concurrency: conc}
-	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 3*conc, nil); err != nil {
+	if err := s.StartWorkers([]workers.Pool{workers.CPU, workers.LLM}, models, "", nil, 4*conc, nil); err != nil {
 		b.Fatal(err)
 	}
 	m := workflows.ModelConfig{Provider: "openai", Model: "fake", Temperature: 1}
-	in := workflows.SynthInput{Domain: "airline", Tau2Data: tau2data.ForTest(b), Count: 200, MaxCandidates: 300, Seed: 1, Concurrency: 3 * conc,
+	in := workflows.SynthInput{Domain: "airline", Tau2Data: tau2data.ForTest(b), Count: 200, MaxCandidates: 300, Seed: 1, Concurrency: 4 * conc,
 		Roles: workflows.SynthRoles{Agent: m, User: m}}
 	warm := in
 	warm.Count, warm.MaxCandidates = 8, 40

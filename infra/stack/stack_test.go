@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -24,6 +25,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -246,13 +248,16 @@ func mustParse(t testing.TB, url string) *redis.Options {
 }
 
 // replayHistory replays a finished run's history against the current
-// workflow code; with EIGENDATA_RECORD_HISTORY=path it also saves the
-// history (the golden file of the workflows package's replay test).
+// workflow code; with EIGENDATA_RECORD_HISTORY=dir it also saves the
+// history as dir/<id>.json (the golden files of the workflows package's
+// replay test).
 func replayHistory(t *testing.T, s *Stack, id string) {
 	t.Helper()
 	iter := s.Client.GetWorkflowHistory(context.Background(), id, "", false, 0)
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflow(workflows.EvalWorkflow)
+	r.RegisterWorkflow(workflows.SynthesisWorkflow)
+	r.RegisterWorkflow(workflows.InstanceWorkflow)
 	hist := &historypb.History{}
 	for iter.HasNext() {
 		e, err := iter.Next()
@@ -261,7 +266,8 @@ func replayHistory(t *testing.T, s *Stack, id string) {
 		}
 		hist.Events = append(hist.Events, e)
 	}
-	if path := os.Getenv("EIGENDATA_RECORD_HISTORY"); path != "" {
+	if dir := os.Getenv("EIGENDATA_RECORD_HISTORY"); dir != "" {
+		path := filepath.Join(dir, strings.ReplaceAll(id, "/", "__")+".json")
 		b, err := protojson.Marshal(hist)
 		if err != nil {
 			t.Fatal(err)
@@ -270,7 +276,7 @@ func replayHistory(t *testing.T, s *Stack, id string) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
+	if err := r.ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}); err != nil {
 		t.Fatalf("replay of %s: %v", id, err)
 	}
 }

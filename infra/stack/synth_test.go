@@ -136,6 +136,10 @@ func TestSynthesisWorkflowOffline(t *testing.T) {
 			spec := tc.spec
 			spec.Seed = in.Seed
 			recheck(t, s, res, spec)
+			if tc.spec.Name == "gen-airline" {
+				replayHistory(t, s, "synth-test-gen-airline")
+				replayHistory(t, s, "synth-test-gen-airline/instance-000000")
+			}
 		})
 	}
 }
