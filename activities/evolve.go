@@ -250,7 +250,16 @@ type LineageEntry struct {
 	Checker  float64 `json:"checker_pass_rate"`
 	Judge    float64 `json:"judge_pass_rate"`
 	Tokens   int     `json:"tokens"`
-	Failed   string  `json:"failed,omitempty"`
+	// Yield is accepted instances per 1k tokens (0 when no model was called).
+	Yield  float64 `json:"yield_per_1k_tokens"`
+	Failed string  `json:"failed,omitempty"`
+}
+
+func yieldPer1k(p workflows.PilotScore) float64 {
+	if p.Tokens == 0 {
+		return 0
+	}
+	return 1000 * float64(p.Accepted) / float64(p.Tokens)
 }
 
 // EvolveDecide compares each candidate's pilot with the incumbent's:
@@ -272,7 +281,7 @@ func (a *Evolve) EvolveDecide(ctx context.Context, d workflows.EvolveDecideInput
 		res.PValues[p.Version] = pv
 		c, j := quality(p)
 		lin.Candidates = append(lin.Candidates, LineageEntry{Candidate: d.Candidates[i], Parent: d.Gather.Incumbent, Accepted: p.Accepted,
-			Tried: p.Candidates, PValue: pv, Checker: c, Judge: j, Tokens: p.Tokens, Failed: p.Failed})
+			Tried: p.Candidates, PValue: pv, Checker: c, Judge: j, Tokens: p.Tokens, Yield: yieldPer1k(p), Failed: p.Failed})
 		okQuality := (incC == 0 || c >= incC-0.05) && (incJ == 0 || j >= incJ-0.05)
 		if r := rate(p.Accepted, p.Candidates); pv < d.Input.Alpha && okQuality && r > bestRate {
 			best, bestRate = p.Version, r
@@ -299,9 +308,10 @@ func (a *Evolve) EvolveDecide(ctx context.Context, d workflows.EvolveDecideInput
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Evolution %s\n\n- domain: `%s`; studied runs: %v\n- incumbent: `%s`, pilot acceptance %d/%d\n- decision: %s\n\n",
 		d.RunID, d.Input.Domain, d.Gather.Runs, d.Gather.Incumbent, inc.Accepted, inc.Candidates, res.Reason)
-	b.WriteString("| candidate | edit | accepted | p (Fisher, one-sided) | checker pass | judge pass |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "Incumbent pilot: yield %.2f accepted per 1k tokens (%d tokens), checker pass %.2f, judge pass %.2f.\n\n", yieldPer1k(inc), inc.Tokens, incC, incJ)
+	b.WriteString("| candidate | edit | accepted | yield /1k tokens | p (Fisher, one-sided) | checker pass | judge pass |\n|---|---|---|---|---|---|---|\n")
 	for _, e := range lin.Candidates {
-		fmt.Fprintf(&b, "| `%s` | %s | %d/%d | %.3g | %.2f | %.2f |\n", e.Version, e.Edit, e.Accepted, e.Tried, e.PValue, e.Checker, e.Judge)
+		fmt.Fprintf(&b, "| `%s` | %s | %d/%d | %.2f | %.3g | %.2f | %.2f |\n", e.Version, e.Edit, e.Accepted, e.Tried, e.Yield, e.PValue, e.Checker, e.Judge)
 	}
 	b.WriteString("\nReject reasons studied:\n\n")
 	for k, n := range d.Gather.Stats.Reasons {
