@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -58,13 +59,22 @@ type Server struct {
 	ns       string
 }
 
+// freePort picks a port the server can bind a moment later. It draws from
+// 10000-29999, below Linux's ephemeral range (32768-60999): a port the
+// kernel handed out and took back could be given to any outgoing
+// connection of the machine before the server binds it, and the server's
+// services do not survive a lost bind race.
 func freePort(ip string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, err
+	for i := 0; i < 100; i++ {
+		p := 10000 + rand.IntN(20000)
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no free port in 10000-29999")
 }
 
 // Start starts the server (and UI) and returns once the frontend answers.
