@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -30,6 +31,44 @@ type Eval struct {
 	// names none (then $TAU2_DATA).
 	Tau2Data string
 	Log      *slog.Logger
+
+	mu        sync.Mutex
+	taskFiles map[string]taskFile
+}
+
+type taskFile struct {
+	byID  map[string]*envs.Task
+	order []string
+}
+
+// tasks returns the tasks an evaluation runs on: the domain's own, or
+// those of a tasks.json in the blob store (synthetic tasks).
+func (a *Eval) tasks(ctx context.Context, ld *LoadedDomain, key string) (map[string]*envs.Task, []string, error) {
+	if key == "" {
+		return ld.Tasks, ld.Order, nil
+	}
+	a.mu.Lock()
+	tf, ok := a.taskFiles[key]
+	a.mu.Unlock()
+	if ok {
+		return tf.byID, tf.order, nil
+	}
+	var list []envs.Task
+	if err := getJSON(ctx, a.Blob, key, &list); err != nil {
+		return nil, nil, workflows.InvalidInput("tasks_key", "%v", err)
+	}
+	tf = taskFile{byID: map[string]*envs.Task{}}
+	for i := range list {
+		tf.byID[list[i].ID] = &list[i]
+		tf.order = append(tf.order, list[i].ID)
+	}
+	a.mu.Lock()
+	if a.taskFiles == nil {
+		a.taskFiles = map[string]taskFile{}
+	}
+	a.taskFiles[key] = tf
+	a.mu.Unlock()
+	return tf.byID, tf.order, nil
 }
 
 // EvalPrepare checks the data directory and split and returns the task ids.
@@ -58,9 +97,14 @@ func (a *Eval) EvalPrepare(ctx context.Context, in workflows.EvalInput) (workflo
 		return out, fmt.Errorf("loading %s: %w", in.Domain, err)
 	}
 	var ids []string
-	if domains.IsGenerated(in.Domain) {
+	switch {
+	case in.TasksKey != "":
+		if _, ids, err = a.tasks(ctx, ld, in.TasksKey); err != nil {
+			return out, err
+		}
+	case domains.IsGenerated(in.Domain):
 		ids = ld.Order
-	} else {
+	default:
 		tasks, _ := domains.Tasks(domains.Spec{Name: in.Domain, Tau2Data: out.Tau2Data}, in.Split)
 		for _, t := range tasks {
 			ids = append(ids, t.ID)
@@ -145,7 +189,11 @@ func (a *Eval) RunEpisode(ctx context.Context, in workflows.EpisodeInput) (workf
 	if err != nil {
 		return workflows.EpisodeOutput{}, fmt.Errorf("loading %s: %w", in.Domain, err)
 	}
-	task, ok := ld.Tasks[in.TaskID]
+	byID, _, err := a.tasks(ctx, ld, in.TasksKey)
+	if err != nil {
+		return workflows.EpisodeOutput{}, err
+	}
+	task, ok := byID[in.TaskID]
 	if !ok {
 		return workflows.EpisodeOutput{}, workflows.InvalidInput("task_id", "unknown task %q", in.TaskID)
 	}

@@ -77,11 +77,15 @@ func (a *Eval) WriteEvalReport(ctx context.Context, in workflows.EvalReportInput
 	for k := 1; k < len(passK); k++ {
 		res.Info.PassHatK[fmt.Sprint(k)] = passK[k]
 	}
+	byID, _, err := a.tasks(ctx, ld, in.Input.TasksKey)
+	if err != nil {
+		return out, err
+	}
 	seen := map[string]bool{}
 	for _, s := range in.Scores {
 		if !seen[s.TaskID] {
 			seen[s.TaskID] = true
-			if t, ok := ld.Tasks[s.TaskID]; ok {
+			if t, ok := byID[s.TaskID]; ok {
 				res.Tasks = append(res.Tasks, *t)
 			}
 		}

@@ -65,6 +65,10 @@ type EvalInput struct {
 	User        ModelConfig `json:"user"`
 	// Seed parameterises generated domains.
 	Seed int64 `json:"seed,omitempty"`
+	// TasksKey, when set, is a tau2-format tasks.json in the blob store (a
+	// synthesis run's runs/<id>/tasks.json) evaluated instead of the
+	// domain's own tasks.
+	TasksKey string `json:"tasks_key,omitempty"`
 }
 
 // EvalPrepareOutput is what EvalPrepare found: the tasks to run.
@@ -80,6 +84,7 @@ type EpisodeInput struct {
 	Tau2Data string      `json:"tau2_data,omitempty"`
 	Seed     int64       `json:"seed,omitempty"`
 	TaskID   string      `json:"task_id"`
+	TasksKey string      `json:"tasks_key,omitempty"`
 	Trial    int         `json:"trial"`
 	MaxSteps int         `json:"max_steps,omitempty"`
 	Agent    ModelConfig `json:"agent"`

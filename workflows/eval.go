@@ -164,7 +164,7 @@ func EvalWorkflow(ctx workflow.Context, in EvalInput) (*EvalResult, error) {
 			defer func() { progress.Running-- }()
 			var ep EpisodeOutput
 			err := workflow.ExecuteActivity(episodeCtx, ActEpisode, EpisodeInput{
-				RunID: runID, Domain: in.Domain, Tau2Data: prep.Tau2Data, Seed: in.Seed, TaskID: it.task, Trial: it.trial,
+				RunID: runID, Domain: in.Domain, Tau2Data: prep.Tau2Data, Seed: in.Seed, TaskID: it.task, TasksKey: in.TasksKey, Trial: it.trial,
 				MaxSteps: in.MaxSteps, Agent: in.Agent, User: in.User,
 			}).Get(gctx, &ep)
 			sc := ep.Score

@@ -36,6 +36,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&in.Concurrency, "concurrency", workflows.DefaultConcurrency, "episodes in flight")
 	fs.IntVar(&in.MaxSteps, "max-steps", 100, "max steps per episode")
 	fs.Int64Var(&in.Seed, "seed", 1, "seed of a generated domain")
+	fs.StringVar(&in.TasksKey, "tasks-key", "", "evaluate a synthesis run's tasks instead: runs/<run>/tasks.json (domain and seed of that run)")
 	agentT := modelFlags(fs, "agent", &in.Agent, 0)
 	userT := modelFlags(fs, "user", &in.User, 0)
 	id := fs.String("id", "", "workflow id (default eval-<domain>-<time>)")

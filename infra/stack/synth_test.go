@@ -139,6 +139,15 @@ func TestSynthesisWorkflowOffline(t *testing.T) {
 			if tc.spec.Name == "gen-airline" {
 				replayHistory(t, s, "synth-test-gen-airline")
 				replayHistory(t, s, "synth-test-gen-airline/instance-000000")
+				// The synthetic tasks are tau2-format tasks: EvalWorkflow runs
+				// them, and the tau2 oracle baseline solves every one.
+				ev, err := runEval(t, s, "eval-synthetic", workflows.EvalInput{Domain: "gen-airline", Seed: in.Seed, TasksKey: res.TasksKey, Trials: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ev.Tasks != res.Instances || len(ev.PassK) < 2 || ev.PassK[1] != 1 {
+					t.Errorf("EvalWorkflow on the synthetic tasks: %d tasks, pass^k %v", ev.Tasks, ev.PassK)
+				}
 			}
 		})
 	}
