@@ -130,6 +130,8 @@ func reject(reason, detail string) workflows.StageResult {
 
 // SynthPlan is the scenario planner: grounded entities and an intent.
 func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ workflows.StageRefs) (workflows.StageResult, error) {
+	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
+	defer stop()
 	ld, err := a.domain(in)
 	if err != nil {
 		return workflows.StageResult{}, err
@@ -287,6 +289,8 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 
 // SynthChecker writes the per-instance checker program.
 func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
+	defer stop()
 	ld, sc, bp, err := a.load(ctx, in, refs)
 	if err != nil {
 		return workflows.StageResult{}, err
@@ -341,6 +345,8 @@ func (a *Synth) SynthVerify(ctx context.Context, in workflows.InstanceInput, ref
 
 // SynthJudge reviews the dialogue against the rubric.
 func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
+	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
+	defer stop()
 	ld, sc, _, err := a.load(ctx, in, refs)
 	if err != nil {
 		return workflows.StageResult{}, err
