@@ -29,9 +29,10 @@ func guardedMethod(name string) bool { return name == "join" || name == "replace
 // Program is a compiled checker. It is immutable and safe for concurrent
 // use: every Check runs in its own thread with fresh globals.
 type Program struct {
-	name string
-	src  string
-	prog *starlark.Program
+	name        string
+	src         string
+	prog        *starlark.Program
+	predeclared starlark.StringDict
 }
 
 // Name returns the name the program was compiled under.
@@ -73,12 +74,12 @@ func Compile(name, src string) (*Program, error) {
 		return nil, fmt.Errorf("%w: %s: no top-level def check(state, transcript)", ErrCompile, name)
 	}
 	rewrite(reflect.ValueOf(f))
-	pre := predeclaredNames()
-	prog, err := starlark.FileProgram(f, func(s string) bool { return pre[s] })
+	pre := builtins()
+	prog, err := starlark.FileProgram(f, pre.Has)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCompile, name, err)
 	}
-	return &Program{name: name, src: src, prog: prog}, nil
+	return &Program{name: name, src: src, prog: prog, predeclared: pre}, nil
 }
 
 // checkParams requires check to take exactly two plain parameters.
