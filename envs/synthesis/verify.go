@@ -270,7 +270,10 @@ type Negative struct {
 // communicated information omitted; for refusals, the forbidden write
 // performed. Mutations that leave the outcome equal to gold are skipped.
 func Negatives(dom *envs.Domain, sc Scenario, bp Blueprint) []Negative {
-	gold := Execute(dom, bp.Actions)
+	return negatives(dom, sc, bp, Execute(dom, bp.Actions))
+}
+
+func negatives(dom *envs.Domain, sc Scenario, bp Blueprint, gold Execution) []Negative {
 	goldView := View(gold.Env, sc)
 	goldTr := GoldTranscript(sc, bp)
 	var out []Negative
@@ -431,7 +434,7 @@ func Verify(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, ch
 		return VerifyResult{Reason: ReasonVerifyFailsGold, Detail: v.Reason}
 	}
 	res := VerifyResult{}
-	for _, n := range Negatives(dom, sc, bp) {
+	for _, n := range negatives(dom, sc, bp, gold) {
 		v := run(n.View, n.Transcript)
 		if v.Err != "" {
 			return VerifyResult{Reason: ReasonVerifySandbox, Detail: n.Name + ": " + v.Err}

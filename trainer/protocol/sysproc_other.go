@@ -1,7 +1,21 @@
-//go:build !linux
+//go:build !unix
 
 package protocol
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-func sysProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+// sysProcAttr: no process groups here.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+// killGroup kills the backend process itself (its children are not
+// reached on this platform).
+func killGroup(pid int, _ syscall.Signal) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	return p.Kill()
+}
