@@ -156,7 +156,10 @@ func (a *RL) RLBatch(ctx context.Context, in workflows.BatchInput) (workflows.Ba
 	for i, g := range in.Groups {
 		rewards[i] = g.Rewards
 	}
-	adv := grpo.Advantages(rewards, in.Options)
+	adv, err := grpo.Compute(rewards, in.Options)
+	if err != nil {
+		return workflows.BatchOutput{}, workflows.InvalidInput("advantages", "%v", err)
+	}
 	var samples []grpo.Sample
 	for i, g := range in.Groups {
 		for j, ref := range g.Refs {
@@ -325,7 +328,7 @@ func (t *Train) TrainStep(ctx context.Context, in workflows.TrainStepInput) (wor
 		return workflows.TrainStepOutput{}, err
 	}
 	if in.BaseCheckpoint != "" {
-		req.BaseCheckpoint = filepath.Join(dir, "base")
+		req.BaseCheckpoint, req.BaseCheckpointURI = filepath.Join(dir, "base"), in.BaseCheckpoint
 		if err := t.download(ctx, in.BaseCheckpoint, req.BaseCheckpoint); err != nil {
 			lease.Release()
 			return workflows.TrainStepOutput{}, err
@@ -334,7 +337,7 @@ func (t *Train) TrainStep(ctx context.Context, in workflows.TrainStepInput) (wor
 	stop := heartbeat(ctx, 5*time.Second) // also between the backend's progress events
 	defer stop()
 	res, err := protocol.Run(ctx, t.Command, req, protocol.Options{
-		Env: []string{"CUDA_VISIBLE_DEVICES=" + lease.CUDAVisibleDevices()},
+		Env: lease.Env(),
 		OnEvent: func(ev protocol.Event) {
 			if activity.IsActivity(ctx) && ev.Event == "progress" {
 				activity.RecordHeartbeat(ctx, map[string]any{"step": ev.Step, "loss": ev.Loss})

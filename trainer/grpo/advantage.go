@@ -100,8 +100,10 @@ const (
 // fixed group_size; here they are the groups given. AReaL's mean_leave1out
 // is not implemented.
 type AdvNorm struct {
+	// MeanLevel is where the subtracted mean is taken (AReaL mean_level).
 	MeanLevel Level `json:"mean_level,omitempty"`
-	StdLevel  Level `json:"std_level,omitempty"`
+	// StdLevel is where the divisor std is taken (AReaL std_level).
+	StdLevel Level `json:"std_level,omitempty"`
 	// Biased divides by n instead of n-1 (AReaL std_unbiased=false).
 	Biased bool `json:"std_biased,omitempty"`
 	// Eps is added to the std; zero or negative means Options.Epsilon.

@@ -40,15 +40,24 @@ const logProbSlack = 1e-4
 // Tools (a JSON array of OpenAI tool schemas, optional). When both token
 // ids and messages are present, token mode wins.
 type Sample struct {
-	TaskID      string          `json:"task_id"`
-	Group       int             `json:"group"`
-	Reward      float64         `json:"reward"`
-	Advantage   float64         `json:"advantage"`
-	TokenIDs    []int           `json:"token_ids,omitempty"`
-	LossMask    []int           `json:"loss_mask,omitempty"`
-	OldLogProbs []float64       `json:"old_logprobs,omitempty"`
-	Messages    json.RawMessage `json:"messages,omitempty"`
-	Tools       json.RawMessage `json:"tools,omitempty"`
+	// TaskID names the task the trajectory played.
+	TaskID string `json:"task_id"`
+	// Group is the index of the trajectory's group in the batch.
+	Group int `json:"group"`
+	// Reward is the checker's reward.
+	Reward float64 `json:"reward"`
+	// Advantage is the trajectory's advantage.
+	Advantage float64 `json:"advantage"`
+	// TokenIDs is the whole trajectory's tokens (token mode).
+	TokenIDs []int `json:"token_ids,omitempty"`
+	// LossMask is 1 on the policy's (assistant) tokens (token mode).
+	LossMask []int `json:"loss_mask,omitempty"`
+	// OldLogProbs are the sampling policy's log-probs (token mode, optional).
+	OldLogProbs []float64 `json:"old_logprobs,omitempty"`
+	// Messages is a JSON array of OpenAI chat messages (message mode).
+	Messages json.RawMessage `json:"messages,omitempty"`
+	// Tools is a JSON array of OpenAI tool schemas (message mode, optional).
+	Tools json.RawMessage `json:"tools,omitempty"`
 }
 
 // Mode is ModeToken when the sample has token ids, else ModeMessage.

@@ -29,7 +29,9 @@ func AllEqual(rewards []float64) bool {
 
 // Group is one task's G rollouts' rewards.
 type Group struct {
-	TaskID  string    `json:"task_id"`
+	// TaskID names the task.
+	TaskID string `json:"task_id"`
+	// Rewards are the rollouts' checker rewards.
 	Rewards []float64 `json:"rewards"`
 	// Refs point at the rollouts (e.g. S3 keys), in reward order.
 	Refs []string `json:"refs,omitempty"`
@@ -93,12 +95,17 @@ func Classify(rewards []float64) Verdict {
 
 // FillStats counts what dynamic filtering saw. Sampled = Kept + Dropped().
 type FillStats struct {
-	Sampled     int `json:"sampled"`
-	Kept        int `json:"kept"`
+	// Sampled counts the groups drawn.
+	Sampled int `json:"sampled"`
+	// Kept counts the groups with signal.
+	Kept int `json:"kept"`
+	// DroppedPass counts all-pass groups dropped.
 	DroppedPass int `json:"dropped_all_pass"`
+	// DroppedFail counts all-fail groups dropped.
 	DroppedFail int `json:"dropped_all_fail"`
 	// DroppedFlat counts groups with equal rewards at another value, or none.
-	DroppedFlat    int `json:"dropped_all_equal_other"`
+	DroppedFlat int `json:"dropped_all_equal_other"`
+	// DroppedInvalid counts groups with a NaN or infinite reward.
 	DroppedInvalid int `json:"dropped_invalid,omitempty"`
 	// CapHit: the oversampling cap stopped sampling before the batch was full.
 	CapHit bool `json:"cap_hit"`

@@ -27,13 +27,20 @@ const MaxLineBytes = 1 << 20
 
 // Event is one JSON line of backend output.
 type Event struct {
-	Event      string             `json:"event"`
-	Step       int                `json:"step,omitempty"`
-	Loss       float64            `json:"loss,omitempty"`
-	Path       string             `json:"path,omitempty"`
-	Checkpoint string             `json:"checkpoint,omitempty"`
-	Message    string             `json:"message,omitempty"`
-	Metrics    map[string]float64 `json:"metrics,omitempty"`
+	// Event is the kind: EventProgress, EventCheckpoint, EventDone, EventError.
+	Event string `json:"event"`
+	// Step is the finished step (progress), counted from 1.
+	Step int `json:"step,omitempty"`
+	// Loss is the step's training loss (progress).
+	Loss float64 `json:"loss,omitempty"`
+	// Path is the checkpoint written (checkpoint).
+	Path string `json:"path,omitempty"`
+	// Checkpoint is the final checkpoint (done).
+	Checkpoint string `json:"checkpoint,omitempty"`
+	// Message says what failed (error).
+	Message string `json:"message,omitempty"`
+	// Metrics are free-form numbers (progress, done).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // ParseLine decodes one line of backend output. ok is false for a line

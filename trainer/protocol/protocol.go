@@ -6,7 +6,7 @@
 // The worker downloads the batch (and the base checkpoint, if any) from S3
 // to a local directory, then writes a Request as JSON to
 // <output_dir>/request.json and runs the backend command with that path as
-// its last argument (also in $EIGENDATA_TRAIN_REQUEST), stdin closed,
+// its last argument (also in $EIGENDATA_TRAIN_REQUEST), stdin /dev/null,
 // CUDA_VISIBLE_DEVICES set to the leased GPUs, in its own process group.
 // Every path in the request is local; the original URIs come along for
 // logs and lineage only, so a backend needs no S3 client.

@@ -16,9 +16,11 @@ import (
 // GPU is one device as NVML reports it.
 type GPU struct {
 	// Index is NVML's device index (PCI bus order).
-	Index int    `json:"index"`
-	UUID  string `json:"uuid"`
-	Name  string `json:"name"`
+	Index int `json:"index"`
+	// UUID is the device's ("GPU-…", or "MIG-…" for a MIG instance).
+	UUID string `json:"uuid"`
+	// Name is the product name.
+	Name string `json:"name"`
 	// MemoryTotal and MemoryUsed are in bytes.
 	MemoryTotal uint64 `json:"memory_total"`
 	MemoryUsed  uint64 `json:"memory_used"`
