@@ -76,6 +76,7 @@ func printStack(w io.Writer, s *stack.Stack, pools string) {
 	fmt.Fprintf(w, "  Temporal gRPC  %s  (namespace %s)\n", s.Conn.Address, s.Conn.Resolved().Namespace)
 	if s.UIURL() != "" {
 		fmt.Fprintf(w, "  Web UI         %s\n", s.UIURL())
+		fmt.Fprintf(w, "  codec server   %s  (the UI decodes claim-checked payloads here)\n", s.CodecURL)
 	}
 	where := "external"
 	if s.S3Server != nil {

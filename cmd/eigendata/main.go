@@ -32,6 +32,7 @@ func commands() []command {
 		{"eval start", "start an EvalWorkflow (pass^k on tau2-bench) and follow its progress", runEvalStart},
 		{"dev", "one process: embedded Temporal + Web UI, S3, Redis and all worker pools", runDev},
 		{"worker", "run worker pools against any Temporal cluster", runWorker},
+		{"codec-server", "serve the claim-check codec to a Web UI in front of any cluster", runCodecServer},
 		{"synth start", "start a SynthesisWorkflow and follow its progress", runSynthStart},
 		{"dataset export", "copy a synthesis run's dataset from S3 to a local directory", runDatasetExport},
 		{"prompts", "versioned prompts and settings: list | show V | diff A B | activate V | rollback", runPrompts},

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,6 +40,9 @@ type Options struct {
 	GRPCPort int
 	// UIPort of the Web UI (0 picks a free port, -1 disables the UI).
 	UIPort int
+	// CodecEndpoint, when set, is the codec server the Web UI sends
+	// payloads to for decoding (claim-checked payloads show their values).
+	CodecEndpoint string
 	// Namespace to create (default "default").
 	Namespace string
 	// SearchAttributes are custom search attributes registered on the namespace.
@@ -57,28 +58,20 @@ type Server struct {
 	hostPort string
 	uiURL    string
 	ns       string
-}
-
-// freePort picks a port the server can bind a moment later. It draws from
-// 10000-29999, below Linux's ephemeral range (32768-60999): a port the
-// kernel handed out and took back could be given to any outgoing
-// connection of the machine before the server binds it, and the server's
-// services do not survive a lost bind race.
-func freePort(ip string) (int, error) {
-	for i := 0; i < 100; i++ {
-		p := 10000 + rand.IntN(20000)
-		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return p, nil
-	}
-	return 0, fmt.Errorf("no free port in 10000-29999")
+	// releases free the port reservations once the server is stopped.
+	releases []func()
 }
 
 // Start starts the server (and UI) and returns once the frontend answers.
-func Start(ctx context.Context, opt Options) (*Server, error) {
+func Start(ctx context.Context, opt Options) (_ *Server, err error) {
+	var releases []func()
+	defer func() {
+		if err != nil {
+			for _, r := range releases {
+				r()
+			}
+		}
+	}()
 	if opt.IP == "" {
 		opt.IP = "127.0.0.1"
 	}
@@ -89,7 +82,12 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		if p > 0 {
 			return p, nil
 		}
-		return freePort(opt.IP)
+		p, release, err := ReservePort(opt.IP)
+		if err != nil {
+			return 0, err
+		}
+		releases = append(releases, release)
+		return p, nil
 	}
 	front, err := port(opt.GRPCPort)
 	if err != nil {
@@ -97,7 +95,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	}
 	ports := make([]int, 0, 8)
 	for i := 0; i < 8; i++ { // history/matching/worker gRPC + 4 membership + metrics-free pprof slot
-		p, err := freePort(opt.IP)
+		p, err := port(0)
 		if err != nil {
 			return nil, fmt.Errorf("devserver: %w", err)
 		}
@@ -195,7 +193,8 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		uiCfg := &uiconfig.Config{
 			Host: opt.IP, Port: uiPort, TemporalGRPCAddress: s.hostPort, EnableUI: true,
 			DefaultNamespace: opt.Namespace, HideLogs: true, DisableNewsFetch: true,
-			CORS: uiconfig.CORS{CookieInsecure: true},
+			CORS:  uiconfig.CORS{CookieInsecure: true},
+			Codec: uiconfig.Codec{Endpoint: opt.CodecEndpoint},
 		}
 		s.ui = uiserver.NewServer(uioptions.WithConfigProvider(uiCfg))
 		go func() { _ = s.ui.Start() }()
@@ -205,6 +204,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.releases = releases
 	return s, nil
 }
 
@@ -239,5 +239,9 @@ func (s *Server) Stop() error {
 	if s.ui != nil {
 		s.ui.Stop()
 	}
-	return s.srv.Stop()
+	err := s.srv.Stop()
+	for _, r := range s.releases {
+		r()
+	}
+	return err
 }

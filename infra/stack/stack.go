@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -75,6 +78,9 @@ type Stack struct {
 	Cache *cache.Cache
 	// RedisURL is the cache's Redis.
 	RedisURL string
+	// CodecURL is the codec server the embedded Web UI decodes claim-checked
+	// payloads with ("" without an embedded UI).
+	CodecURL string
 
 	stopWorkers []func()
 	closers     []func() error
@@ -140,8 +146,22 @@ func Start(ctx context.Context, opt Options) (_ *Stack, err error) {
 	// Temporal.
 	s.Conn = opt.Temporal
 	if s.Conn.Address == "" {
-		srv, err := devserver.Start(ctx, devserver.Options{DBFile: file("temporal.db"), GRPCPort: opt.GRPCPort, UIPort: opt.UIPort,
-			Namespace: opt.Temporal.Namespace, SearchAttributes: workers.SearchAttributes(), Logger: opt.ServerLog})
+		uiPort := opt.UIPort
+		if uiPort >= 0 {
+			if uiPort == 0 {
+				var release func()
+				if uiPort, release, err = devserver.ReservePort("127.0.0.1"); err != nil {
+					return nil, fmt.Errorf("UI port: %w", err)
+				}
+				s.closers = append(s.closers, func() error { release(); return nil })
+			}
+			if err := s.startCodecServer(fmt.Sprintf("http://127.0.0.1:%d", uiPort), opt.ClaimThreshold); err != nil {
+				return nil, err
+			}
+		}
+		srv, err := devserver.Start(ctx, devserver.Options{DBFile: file("temporal.db"), GRPCPort: opt.GRPCPort, UIPort: uiPort,
+			CodecEndpoint: s.CodecURL,
+			Namespace:     opt.Temporal.Namespace, SearchAttributes: workers.SearchAttributes(), Logger: opt.ServerLog})
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +185,21 @@ func Start(ctx context.Context, opt Options) (_ *Stack, err error) {
 		}
 	}
 	return s, nil
+}
+
+// startCodecServer serves the claim-check codec on a local port for the
+// embedded Web UI at uiOrigin, so the UI shows the values of payloads that
+// went to S3 rather than their claim references.
+func (s *Stack) startCodecServer(uiOrigin string, threshold int) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("codec server: %w", err)
+	}
+	hs := &http.Server{Handler: claimcheck.HTTPHandler(s.Blob, threshold, uiOrigin), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	s.closers = append(s.closers, hs.Close)
+	s.CodecURL = "http://" + ln.Addr().String()
+	return nil
 }
 
 // Services are the stack's connections for workers.
