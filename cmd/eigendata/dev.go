@@ -27,6 +27,8 @@ type devFlags struct {
 	redisURL string
 	pools    string
 	tau2Data string
+	// claimThreshold is the claim-check threshold (0: the default).
+	claimThreshold int
 }
 
 func (f *devFlags) register(fs *flag.FlagSet) {
@@ -35,6 +37,7 @@ func (f *devFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.port, "port", 7233, "Temporal gRPC port (a free one when taken)")
 	fs.IntVar(&f.uiPort, "ui-port", 8233, "Web UI port (a free one when taken)")
 	fs.IntVar(&f.s3Port, "s3-port", 9333, "in-process S3 port (a free one when taken)")
+	fs.IntVar(&f.claimThreshold, "claim-threshold", 0, "payload bytes above which the stack's workers claim-check payloads to S3 (0: 128 KiB)")
 	fs.StringVar(&f.redisURL, "redis-url", os.Getenv("REDIS_URL"), "Redis for the LLM cache (default $REDIS_URL, else an in-process server)")
 	fs.StringVar(&f.pools, "pools", "cpu,llm", "worker pools to run in this process")
 	if fs.Lookup("tau2-data") == nil {
@@ -61,7 +64,7 @@ func (f *devFlags) start(ctx context.Context) (*stack.Stack, error) {
 	}
 	opt := stack.Options{Dir: f.dir, GRPCPort: orFree(f.port), UIPort: orFree(f.uiPort), RedisURL: f.redisURL,
 		S3Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(orFree(f.s3Port))), Pools: pools,
-		Models: activities.ModelsFromEnv(), Tau2Data: f.tau2Data}
+		Models: activities.ModelsFromEnv(), Tau2Data: f.tau2Data, ClaimThreshold: f.claimThreshold}
 	if f.memory {
 		opt.Dir = ""
 	}
