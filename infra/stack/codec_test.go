@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -86,6 +87,24 @@ func TestWebUIDecodesClaimChecks(t *testing.T) {
 	}
 	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != s.UIURL() {
 		t.Fatalf("Access-Control-Allow-Origin %q, want the UI's origin %q", got, s.UIURL())
+	}
+	// Users open the UI as localhost as often as 127.0.0.1 (the CLI prints
+	// localhost links): both origins are allowed, no other.
+	for origin, allowed := range map[string]bool{
+		strings.Replace(s.UIURL(), "127.0.0.1", "localhost", 1): true,
+		"http://evil.example": false,
+	} {
+		req, _ := http.NewRequest(http.MethodOptions, settings.Codec.Endpoint+"/decode", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Access-Control-Allow-Origin") == origin; got != allowed {
+			t.Errorf("preflight from %s allowed=%v, want %v", origin, got, allowed)
+		}
 	}
 	var decoded commonpb.Payloads
 	if err := protojson.Unmarshal(out, &decoded); err != nil {

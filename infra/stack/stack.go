@@ -155,7 +155,9 @@ func Start(ctx context.Context, opt Options) (_ *Stack, err error) {
 				}
 				s.closers = append(s.closers, func() error { release(); return nil })
 			}
-			if err := s.startCodecServer(fmt.Sprintf("http://127.0.0.1:%d", uiPort), opt.ClaimThreshold); err != nil {
+			// The UI is on loopback; users open it by either name.
+			origins := []string{fmt.Sprintf("http://127.0.0.1:%d", uiPort), fmt.Sprintf("http://localhost:%d", uiPort)}
+			if err := s.startCodecServer(origins, opt.ClaimThreshold); err != nil {
 				return nil, err
 			}
 		}
@@ -188,14 +190,14 @@ func Start(ctx context.Context, opt Options) (_ *Stack, err error) {
 }
 
 // startCodecServer serves the claim-check codec on a local port for the
-// embedded Web UI at uiOrigin, so the UI shows the values of payloads that
+// embedded Web UI at uiOrigins, so the UI shows the values of payloads that
 // went to S3 rather than their claim references.
-func (s *Stack) startCodecServer(uiOrigin string, threshold int) error {
+func (s *Stack) startCodecServer(uiOrigins []string, threshold int) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("codec server: %w", err)
 	}
-	hs := &http.Server{Handler: claimcheck.HTTPHandler(s.Blob, threshold, uiOrigin), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: claimcheck.HTTPHandler(s.Blob, threshold, uiOrigins...), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	s.closers = append(s.closers, hs.Close)
 	s.CodecURL = "http://" + ln.Addr().String()
