@@ -31,7 +31,7 @@ func runCodecServer(ctx context.Context, args []string, stdout io.Writer) error 
 	}
 	var allowed []string
 	for _, o := range strings.Split(*origins, ",") {
-		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o != "" {
+		if o = strings.TrimSpace(o); o != "" {
 			allowed = append(allowed, o)
 		}
 	}

@@ -13,11 +13,16 @@ import (
 // <endpoint>/decode and /encode and shows the stored values instead of the
 // claim references. Browsers call it cross-origin from the UI, so it
 // answers CORS preflights for the given UI origins (e.g.
-// "http://127.0.0.1:8233"); "*" allows any origin.
+// "http://127.0.0.1:8233"; a trailing slash is ignored); "*" allows any
+// origin.
 func HTTPHandler(store Store, threshold int, origins ...string) http.Handler {
+	allowed := make([]string, len(origins))
+	for i, o := range origins {
+		allowed[i] = strings.TrimSuffix(o, "/")
+	}
 	codec := converter.NewPayloadCodecHTTPHandler(&Codec{Store: store, Threshold: threshold})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && (slices.Contains(origins, "*") || slices.Contains(origins, strings.TrimSuffix(origin, "/"))) {
+		if origin := r.Header.Get("Origin"); origin != "" && (slices.Contains(allowed, "*") || slices.Contains(allowed, strings.TrimSuffix(origin, "/"))) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")

@@ -65,6 +65,7 @@ func TestHTTPHandlerCORS(t *testing.T) {
 		wantAllow string
 	}{
 		{"allowed UI origin", []string{"http://127.0.0.1:8233"}, "http://127.0.0.1:8233", "http://127.0.0.1:8233"},
+		{"configured with a trailing slash", []string{"https://ui.example/"}, "https://ui.example", "https://ui.example"},
 		{"other origin", []string{"http://127.0.0.1:8233"}, "http://evil.example", ""},
 		{"wildcard", []string{"*"}, "http://any.example", "http://any.example"},
 		{"no origins configured", nil, "http://127.0.0.1:8233", ""},
