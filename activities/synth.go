@@ -39,8 +39,26 @@ type Synth struct {
 	Tau2Data string
 	Log      *slog.Logger
 
-	mu      sync.Mutex
-	bundles map[string]prompts.Bundle
+	// MemoBytes bounds the in-memory copies of recent artifacts that spare
+	// later stages an S3 read (0: DefaultMemoBytes; negative: none).
+	MemoBytes int
+
+	mu       sync.Mutex
+	bundles  map[string]prompts.Bundle
+	memoOnce sync.Once
+	memoP    *artifactMemo
+}
+
+func (a *Synth) memo() *artifactMemo {
+	a.memoOnce.Do(func() {
+		switch {
+		case a.MemoBytes == 0:
+			a.memoP = &artifactMemo{max: DefaultMemoBytes}
+		case a.MemoBytes > 0:
+			a.memoP = &artifactMemo{max: a.MemoBytes}
+		}
+	})
+	return a.memoP
 }
 
 // InstanceKey is where an instance's artifact lives.
@@ -161,16 +179,19 @@ func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ wor
 		}
 	}
 	key := InstanceKey(in.RunID, in.Index, "scenario.json")
-	return workflows.StageResult{OK: true, Key: key, Tokens: tokens}, putJSON(ctx, a.Blob, key, sc)
+	d, err := a.putJSON(ctx, key, sc)
+	return workflows.StageResult{OK: true, Key: key, Digest: d, Tokens: tokens}, err
 }
 
 // BlueprintDoc is the stored blueprint with its gold execution.
 type BlueprintDoc struct {
 	Blueprint synthesis.Blueprint `json:"blueprint"`
 	GoldHash  string              `json:"gold_state_hash"`
-	Outputs   []string            `json:"outputs"`
-	Diff      []synthesis.Change  `json:"gold_diff"`
-	Closing   string              `json:"closing"`
+	// GoldView is the checker's view of the gold state.
+	GoldView map[string]any     `json:"gold_view,omitempty"`
+	Outputs  []string           `json:"outputs"`
+	Diff     []synthesis.Change `json:"gold_diff"`
+	Closing  string             `json:"closing"`
 }
 
 // SynthBlueprint derives the gold plan, checks it against the policy rules
@@ -181,7 +202,7 @@ func (a *Synth) SynthBlueprint(ctx context.Context, in workflows.InstanceInput, 
 		return workflows.StageResult{}, err
 	}
 	var sc synthesis.Scenario
-	if err := getJSON(ctx, a.Blob, refs.Scenario, &sc); err != nil {
+	if err := a.getJSON(ctx, refs, refs.Scenario, &sc); err != nil {
 		return workflows.StageResult{}, err
 	}
 	bp := synthesis.BlueprintFor(sc)
@@ -192,10 +213,20 @@ func (a *Synth) SynthBlueprint(ctx context.Context, in workflows.InstanceInput, 
 	if len(ex.Errors) > 0 {
 		return reject(synthesis.ReasonBlueprintToolError, ex.Errors[0]), nil
 	}
-	doc := BlueprintDoc{Blueprint: bp, GoldHash: ex.Hash, Outputs: ex.Outputs,
-		Diff: synthesis.Diff(synthesis.View(ld.Domain.NewEnv(), sc), synthesis.View(ex.Env, sc)), Closing: closing(sc, bp)}
+	gold := synthesis.GoldFrom(ld.Domain, sc, ex)
+	doc := BlueprintDoc{Blueprint: bp, GoldHash: gold.Hash, GoldView: gold.View, Outputs: ex.Outputs, Diff: gold.Diff, Closing: closing(sc, bp)}
 	key := InstanceKey(in.RunID, in.Index, "blueprint.json")
-	return workflows.StageResult{OK: true, Key: key}, putJSON(ctx, a.Blob, key, doc)
+	d, err := a.putJSON(ctx, key, doc)
+	return workflows.StageResult{OK: true, Key: key, Digest: d}, err
+}
+
+// gold is the blueprint's gold outcome as its stage stored it (executed
+// again for a blueprint stored without its gold view).
+func (a *Synth) gold(ld *LoadedDomain, sc synthesis.Scenario, bp BlueprintDoc) synthesis.Gold {
+	if bp.GoldView == nil {
+		return synthesis.GoldOf(ld.Domain, sc, bp.Blueprint)
+	}
+	return synthesis.Gold{Hash: bp.GoldHash, View: bp.GoldView, Diff: bp.Diff}
 }
 
 func closing(sc synthesis.Scenario, bp synthesis.Blueprint) string {
@@ -224,10 +255,10 @@ func (a *Synth) load(ctx context.Context, in workflows.InstanceInput, refs workf
 	var bp BlueprintDoc
 	ld, err := a.domain(in)
 	if err == nil {
-		err = getJSON(ctx, a.Blob, refs.Scenario, &sc)
+		err = a.getJSON(ctx, refs, refs.Scenario, &sc)
 	}
 	if err == nil {
-		err = getJSON(ctx, a.Blob, refs.Blueprint, &bp)
+		err = a.getJSON(ctx, refs, refs.Blueprint, &bp)
 	}
 	return ld, sc, bp, err
 }
@@ -247,6 +278,8 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
+	// Earlier candidates' calls go first (see llm.WithPriority).
+	ctx = llm.WithPriority(ctx, int64(in.Index))
 	task := synthesis.Task(instanceID(in), sc, bp.Blueprint)
 	env := ld.Domain.NewEnv()
 	var agent, user episode.Participant
@@ -277,10 +310,11 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 	doc := TranscriptDoc{Messages: res.Messages, Termination: string(res.Termination), FinalHash: env.StateHash(),
 		FinalView: synthesis.View(env, sc), AgentTokens: usageOf(agent), UserTokens: usageOf(user)}
 	key := InstanceKey(in.RunID, in.Index, "transcript.json")
-	if err := putJSON(ctx, a.Blob, key, doc); err != nil {
+	d, err := a.putJSON(ctx, key, doc)
+	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	out := workflows.StageResult{OK: true, Key: key, Tokens: doc.AgentTokens + doc.UserTokens}
+	out := workflows.StageResult{OK: true, Key: key, Digest: d, Tokens: doc.AgentTokens + doc.UserTokens}
 	if reason, detail := synthesis.CheckDialogue(sc, res.Messages, doc.Termination, env.HasTool); reason != "" {
 		out.OK, out.Reason, out.Detail = false, reason, detail
 	}
@@ -295,8 +329,7 @@ func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, re
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	gold := synthesis.Execute(ld.Domain, bp.Blueprint.Actions)
-	goldView := synthesis.View(gold.Env, sc)
+	goldView := a.gold(ld, sc, bp).View
 	src, tokens := "", 0
 	if in.Roles.Checker.Provider == "openai" {
 		m, b, err := a.roleModel(ctx, in, in.Roles.Checker)
@@ -317,7 +350,8 @@ func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, re
 		return workflows.StageResult{Reason: synthesis.ReasonCheckerCompile, Detail: err.Error(), Tokens: tokens}, nil
 	}
 	key := InstanceKey(in.RunID, in.Index, "checker.star")
-	return workflows.StageResult{OK: true, Key: key, Tokens: tokens}, a.Blob.Put(ctx, key, []byte(src), "text/x-starlark")
+	d, err := a.put(ctx, key, []byte(src), "text/x-starlark")
+	return workflows.StageResult{OK: true, Key: key, Digest: d, Tokens: tokens}, err
 }
 
 // SynthVerify runs the checker on the dialogue, the gold outcome and the
@@ -328,27 +362,32 @@ func (a *Synth) SynthVerify(ctx context.Context, in workflows.InstanceInput, ref
 		return workflows.StageResult{}, err
 	}
 	var tr TranscriptDoc
-	if err := getJSON(ctx, a.Blob, refs.Transcript, &tr); err != nil {
+	if err := a.getJSON(ctx, refs, refs.Transcript, &tr); err != nil {
 		return workflows.StageResult{}, err
 	}
-	src, err := a.Blob.Get(ctx, refs.Checker)
+	src, err := a.get(ctx, refs, refs.Checker)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	v := synthesis.Verify(ctx, ld.Domain, sc, bp.Blueprint, string(src), tr.Messages, tr.FinalHash, tr.FinalView, sandbox.DefaultLimits())
+	v := synthesis.VerifyGold(ctx, ld.Domain, sc, bp.Blueprint, a.gold(ld, sc, bp), string(src), tr.Messages, tr.FinalHash, tr.FinalView, sandbox.DefaultLimits())
 	key := InstanceKey(in.RunID, in.Index, "verdict.json")
-	if err := putJSON(ctx, a.Blob, key, v); err != nil {
+	d, err := a.putJSON(ctx, key, v)
+	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	return workflows.StageResult{OK: v.OK, Reason: v.Reason, Detail: v.Detail, Key: key}, nil
+	return workflows.StageResult{OK: v.OK, Reason: v.Reason, Detail: v.Detail, Key: key, Digest: d}, nil
 }
 
 // SynthJudge reviews the dialogue against the rubric.
 func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
 	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
 	defer stop()
-	ld, sc, _, err := a.load(ctx, in, refs)
+	ld, err := a.domain(in)
 	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	var sc synthesis.Scenario
+	if err := a.getJSON(ctx, refs, refs.Scenario, &sc); err != nil {
 		return workflows.StageResult{}, err
 	}
 	b, err := a.bundle(ctx, in.PromptVersion)
@@ -356,7 +395,7 @@ func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs
 		return workflows.StageResult{}, err
 	}
 	var tr TranscriptDoc
-	if err := getJSON(ctx, a.Blob, refs.Transcript, &tr); err != nil {
+	if err := a.getJSON(ctx, refs, refs.Transcript, &tr); err != nil {
 		return workflows.StageResult{}, err
 	}
 	env := ld.Domain.NewEnv()
@@ -379,10 +418,11 @@ func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs
 		}
 	}
 	key := InstanceKey(in.RunID, in.Index, "judge.json")
-	if err := putJSON(ctx, a.Blob, key, j); err != nil {
+	d, err := a.putJSON(ctx, key, j)
+	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	out := workflows.StageResult{OK: j.Pass, Key: key, Tokens: tokens}
+	out := workflows.StageResult{OK: j.Pass, Key: key, Digest: d, Tokens: tokens}
 	if !j.Pass {
 		out.Reason, out.Detail = "judge."+j.Failed, j.Reason
 	}
@@ -412,10 +452,10 @@ func (a *Synth) SynthRecord(ctx context.Context, in workflows.InstanceInput, ref
 		return workflows.StageResult{}, err
 	}
 	var tr TranscriptDoc
-	if err := getJSON(ctx, a.Blob, refs.Transcript, &tr); err != nil {
+	if err := a.getJSON(ctx, refs, refs.Transcript, &tr); err != nil {
 		return workflows.StageResult{}, err
 	}
-	src, err := a.Blob.Get(ctx, refs.Checker)
+	src, err := a.get(ctx, refs, refs.Checker)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
@@ -423,5 +463,6 @@ func (a *Synth) SynthRecord(ctx context.Context, in workflows.InstanceInput, ref
 		Blueprint: bp, Task: synthesis.Task(instanceID(in), sc, bp.Blueprint), Transcript: tr, Checker: string(src),
 		CheckerKey: refs.Checker, Signature: synthesis.Signature(sc), Refs: refs}
 	key := InstanceKey(in.RunID, in.Index, "instance.json")
-	return workflows.StageResult{OK: true, Key: key, Signature: inst.Signature}, putJSON(ctx, a.Blob, key, inst)
+	d, err := a.putJSON(ctx, key, inst)
+	return workflows.StageResult{OK: true, Key: key, Digest: d, Signature: inst.Signature}, err
 }

@@ -70,7 +70,7 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for i, key := range in.Accepted {
-		g.Go(func() error { return getJSON(gctx, a.Blob, key, &insts[i]) })
+		g.Go(func() error { return a.getDigestJSON(gctx, key, in.Digests[key], &insts[i]) })
 	}
 	if err := g.Wait(); err != nil {
 		return workflows.SynthResult{}, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"strconv"
 )
 
 // Table is a copy-on-write collection of records keyed by string that keeps
@@ -142,7 +143,8 @@ func (t *Table[T]) Hash() [32]byte {
 	if t.sum != nil {
 		return *t.sum
 	}
-	h := sha256.New()
+	// One buffer of "<len>:<key><record digest>" entries, hashed at once.
+	buf := make([]byte, 0, len(t.keys)*(sha256.Size+24))
 	for _, k := range t.keys {
 		r := t.rows[k]
 		if !r.hashed {
@@ -153,13 +155,14 @@ func (t *Table[T]) Hash() [32]byte {
 			r.sum = sha256.Sum256(b)
 			r.hashed = true
 		}
-		fmt.Fprintf(h, "%d:%s", len(k), k)
-		h.Write(r.sum[:])
+		buf = strconv.AppendInt(buf, int64(len(k)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, k...)
+		buf = append(buf, r.sum[:]...)
 	}
-	var out [32]byte
-	copy(out[:], h.Sum(nil))
-	t.sum = &out
-	return out
+	h := sha256.Sum256(buf)
+	t.sum = &h
+	return h
 }
 
 // UnmarshalJSON decodes a JSON object of records, keeping key order.

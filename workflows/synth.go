@@ -203,6 +203,12 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 				seen[r.Signature] = true
 				st.Accepted++
 				carry.Accepted = append(carry.Accepted, r.Key)
+				if r.Digest != "" {
+					if carry.Digests == nil {
+						carry.Digests = map[string]string{}
+					}
+					carry.Digests[r.Key] = r.Digest
+				}
 				carry.Signatures = append(carry.Signatures, r.Signature)
 			}
 		})
@@ -223,7 +229,7 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 	stage = "finalizing"
 	var res SynthResult
 	cpu := activityCtx(ctx, QueueCPU, 30*time.Minute, time.Minute)
-	if err := workflow.ExecuteActivity(cpu, ActSynthFinalize, FinalizeInput{RunID: carry.RunID, Input: in, Accepted: carry.Accepted, Stats: *st}).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(cpu, ActSynthFinalize, FinalizeInput{RunID: carry.RunID, Input: in, Accepted: carry.Accepted, Digests: carry.Digests, Stats: *st}).Get(ctx, &res); err != nil {
 		return nil, err
 	}
 	stage = "done"
@@ -285,6 +291,12 @@ func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, 
 			return res, nil
 		}
 		*s.ref = out.Key
+		if out.Digest != "" {
+			if refs.Digests == nil {
+				refs.Digests = map[string]string{}
+			}
+			refs.Digests[out.Key] = out.Digest
+		}
 		res.Passed = append(res.Passed, s.name)
 	}
 	var rec StageResult
@@ -292,6 +304,6 @@ func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, 
 		res.Reason, res.Detail = "record.error", err.Error()
 		return res, nil
 	}
-	res.Accepted, res.Key, res.Signature = true, rec.Key, rec.Signature
+	res.Accepted, res.Key, res.Digest, res.Signature = true, rec.Key, rec.Digest, rec.Signature
 	return res, nil
 }

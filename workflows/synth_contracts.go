@@ -55,12 +55,14 @@ type SynthInput struct {
 
 // SynthCarry is what a SynthesisWorkflow hands to its next run.
 type SynthCarry struct {
-	RunID      string     `json:"run_id"`
-	Next       int        `json:"next"`
-	Stats      SynthStats `json:"stats"`
-	Accepted   []string   `json:"accepted"` // instance keys, in index order of acceptance
-	Signatures []string   `json:"signatures"`
-	Runs       int        `json:"runs"`
+	RunID    string     `json:"run_id"`
+	Next     int        `json:"next"`
+	Stats    SynthStats `json:"stats"`
+	Accepted []string   `json:"accepted"` // instance keys, in index order of acceptance
+	// Digests are the accepted instances' content digests by key.
+	Digests    map[string]string `json:"digests,omitempty"`
+	Signatures []string          `json:"signatures"`
+	Runs       int               `json:"runs"`
 }
 
 // InstanceInput runs one candidate through the stages.
@@ -84,7 +86,9 @@ type StageResult struct {
 	Reason string `json:"reason,omitempty"`
 	Detail string `json:"detail,omitempty"`
 	// Key is the stage's artifact in the blob store.
-	Key    string `json:"key,omitempty"`
+	Key string `json:"key,omitempty"`
+	// Digest is the SHA-256 (hex) of the artifact's bytes.
+	Digest string `json:"digest,omitempty"`
 	Tokens int    `json:"tokens,omitempty"`
 	// Signature (record stage) identifies near-duplicates.
 	Signature string `json:"signature,omitempty"`
@@ -98,6 +102,9 @@ type StageRefs struct {
 	Checker    string `json:"checker,omitempty"`
 	Verdict    string `json:"verdict,omitempty"`
 	Judge      string `json:"judge,omitempty"`
+	// Digests maps each artifact key above to its content digest, so a
+	// worker that holds the artifact in memory need not read it back.
+	Digests map[string]string `json:"digests,omitempty"`
 }
 
 // InstanceResult is an InstanceWorkflow's outcome.
@@ -109,6 +116,7 @@ type InstanceResult struct {
 	// Passed lists the stages the candidate passed.
 	Passed    []string       `json:"passed"`
 	Key       string         `json:"key,omitempty"`
+	Digest    string         `json:"digest,omitempty"`
 	Signature string         `json:"signature,omitempty"`
 	Tokens    map[string]int `json:"tokens,omitempty"`
 }
@@ -136,7 +144,9 @@ type FinalizeInput struct {
 	RunID    string     `json:"run_id"`
 	Input    SynthInput `json:"input"`
 	Accepted []string   `json:"accepted"`
-	Stats    SynthStats `json:"stats"`
+	// Digests are the accepted instances' content digests by key.
+	Digests map[string]string `json:"digests,omitempty"`
+	Stats   SynthStats        `json:"stats"`
 }
 
 // SynthResult is a SynthesisWorkflow's result.

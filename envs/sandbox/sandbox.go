@@ -17,8 +17,11 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"reflect"
 	"runtime/metrics"
+	"sort"
 	"strings"
 	"time"
 
@@ -254,9 +257,74 @@ func verdictOf(ret starlark.Value) Verdict {
 	return Verdict{Err: fmt.Sprintf("check must return (bool, string), got %s", ret.Type())}
 }
 
-// toStarlark converts JSON-shaped Go values by a JSON round trip through
-// the json module's decoder, so maps, numbers and nulls map uniformly.
+// toStarlark converts JSON-shaped Go values (maps with string keys,
+// slices, strings, numbers, booleans, nil) as the json module's decoder
+// would convert their JSON encoding: objects become dicts with their keys
+// in sorted order, integral numbers ints, other numbers floats. Values of
+// any other type go through that JSON round trip itself.
 func toStarlark(v any) (starlark.Value, error) {
+	switch x := v.(type) {
+	case nil:
+		return starlark.None, nil
+	case bool:
+		return starlark.Bool(x), nil
+	case string:
+		return starlark.String(x), nil
+	case float64:
+		return numberValue(x)
+	case int:
+		return starlark.MakeInt(x), nil
+	case int64:
+		return starlark.MakeInt64(x), nil
+	case []any:
+		l := make([]starlark.Value, len(x))
+		for i, e := range x {
+			ev, err := toStarlark(e)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = ev
+		}
+		return starlark.NewList(l), nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		d := starlark.NewDict(len(keys))
+		for _, k := range keys {
+			ev, err := toStarlark(x[k])
+			if err != nil {
+				return nil, err
+			}
+			if err := d.SetKey(starlark.String(k), ev); err != nil {
+				return nil, err
+			}
+		}
+		return d, nil
+	}
+	return viaJSON(v)
+}
+
+// numberValue is what json.decode makes of encoding/json's text for f: an
+// int when that text has no fraction or exponent.
+func numberValue(f float64) (starlark.Value, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return viaJSON(f) // encoding/json refuses these: same error as before
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		if math.Abs(f) < 1<<63 {
+			return starlark.MakeInt64(int64(f)), nil
+		}
+		var bi big.Int
+		new(big.Float).SetFloat64(f).Int(&bi)
+		return starlark.MakeBigInt(&bi), nil
+	}
+	return starlark.Float(f), nil
+}
+
+func viaJSON(v any) (starlark.Value, error) {
 	b, err := jsonMarshal(v)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -111,5 +112,52 @@ func BenchmarkCheck(b *testing.B) {
 		if v := p.Check(context.Background(), st, tr, DefaultLimits()); !v.Pass {
 			b.Fatal(v)
 		}
+	}
+}
+
+// TestToStarlarkMatchesJSONDecode checks the direct conversion of
+// JSON-shaped values against the json module's decoding of their JSON.
+func TestToStarlarkMatchesJSONDecode(t *testing.T) {
+	cases := []struct {
+		name string
+		v    any
+	}{
+		{"nil", nil},
+		{"bool", true},
+		{"string", "héllo \"x\""},
+		{"integral float", 3.0},
+		{"negative zero", math.Copysign(0, -1)},
+		{"fraction", 2.5},
+		{"small", 1e-7},
+		{"large integral", 1e20},
+		{"beyond int64", 5e19},
+		{"exponent form", 1e21},
+		{"int", 7},
+		{"int64", int64(-9)},
+		{"list", []any{1.0, "a", nil, []any{false}}},
+		{"dict key order", map[string]any{"b": 1.0, "a": map[string]any{"z": 2.5, "y": nil}, "c": []any{}}},
+		{"struct fallback", struct {
+			A int    `json:"a"`
+			B string `json:"b"`
+		}{1, "x"}},
+		{"typed slice fallback", []string{"x", "y"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := toStarlark(c.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := viaJSON(c.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() || got.Type() != want.Type() {
+				t.Fatalf("toStarlark(%#v) = %s (%s), json.decode gives %s (%s)", c.v, got, got.Type(), want, want.Type())
+			}
+		})
+	}
+	if _, err := toStarlark(math.NaN()); err == nil {
+		t.Fatal("NaN converted without error")
 	}
 }

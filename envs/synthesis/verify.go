@@ -270,11 +270,32 @@ type Negative struct {
 // communicated information omitted; for refusals, the forbidden write
 // performed. Mutations that leave the outcome equal to gold are skipped.
 func Negatives(dom *envs.Domain, sc Scenario, bp Blueprint) []Negative {
-	return negatives(dom, sc, bp, Execute(dom, bp.Actions))
+	return negatives(dom, sc, bp, GoldOf(dom, sc, bp))
 }
 
-func negatives(dom *envs.Domain, sc Scenario, bp Blueprint, gold Execution) []Negative {
-	goldView := View(gold.Env, sc)
+// Gold is a blueprint's gold outcome as the verifier uses it: the state
+// hash, the checker's view of the state and that view's changes from the
+// initial state.
+type Gold struct {
+	Hash string
+	View map[string]any
+	Diff []Change
+}
+
+// GoldOf executes the blueprint on a fresh environment and returns its gold
+// outcome.
+func GoldOf(dom *envs.Domain, sc Scenario, bp Blueprint) Gold {
+	return GoldFrom(dom, sc, Execute(dom, bp.Actions))
+}
+
+// GoldFrom is the gold outcome of the blueprint's execution ex.
+func GoldFrom(dom *envs.Domain, sc Scenario, ex Execution) Gold {
+	view := View(ex.Env, sc)
+	return Gold{Hash: ex.Hash, View: view, Diff: Diff(View(dom.NewEnv(), sc), view)}
+}
+
+func negatives(dom *envs.Domain, sc Scenario, bp Blueprint, gold Gold) []Negative {
+	goldView := gold.View
 	goldTr := GoldTranscript(sc, bp)
 	var out []Negative
 	addState := func(name string, acts []envs.Action) {
@@ -319,8 +340,7 @@ func negatives(dom *envs.Domain, sc Scenario, bp Blueprint, gold Execution) []Ne
 	if last >= 0 {
 		// One changed field given another value, in case no argument
 		// mutation produced a distinct successful call.
-		before := View(dom.NewEnv(), sc)
-		for _, c := range Diff(before, goldView) {
+		for _, c := range gold.Diff {
 			out = append(out, Negative{Name: "changed field altered: " + c.Field, View: withField(goldView, c.Table, c.Key, c.Field, alter(c.New)), Transcript: goldTr})
 			break
 		}
@@ -412,7 +432,13 @@ type VerifyResult struct {
 // state; the checker passes on the dialogue and on the gold outcome; and it
 // fails on at least two mutated negatives.
 func Verify(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, checker string, dialogue []envs.Message, dialogueHash string, dialogueView map[string]any, lim sandbox.Limits) VerifyResult {
-	gold := Execute(dom, bp.Actions)
+	return VerifyGold(ctx, dom, sc, bp, GoldOf(dom, sc, bp), checker, dialogue, dialogueHash, dialogueView, lim)
+}
+
+// VerifyGold is Verify with the blueprint's gold outcome already computed
+// (as the blueprint stage stores it), so the gold plan is not executed
+// again; the negatives are still executed here.
+func VerifyGold(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, gold Gold, checker string, dialogue []envs.Message, dialogueHash string, dialogueView map[string]any, lim sandbox.Limits) VerifyResult {
 	if dialogueHash != gold.Hash {
 		return VerifyResult{Reason: ReasonVerifyStateMismatch, Detail: "the dialogue's final state differs from the gold state"}
 	}
@@ -428,7 +454,7 @@ func Verify(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, ch
 	} else if !v.Pass {
 		return VerifyResult{Reason: ReasonVerifyFailsDialogue, Detail: v.Reason}
 	}
-	if v := run(View(gold.Env, sc), GoldTranscript(sc, bp)); v.Err != "" {
+	if v := run(gold.View, GoldTranscript(sc, bp)); v.Err != "" {
 		return VerifyResult{Reason: ReasonVerifySandbox, Detail: v.Err}
 	} else if !v.Pass {
 		return VerifyResult{Reason: ReasonVerifyFailsGold, Detail: v.Reason}
@@ -453,15 +479,33 @@ func Verify(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, ch
 
 // withField returns a deep copy of view with one field of one record set.
 func withField(view map[string]any, table, key, field string, v any) map[string]any {
-	var cp map[string]any
-	b, _ := json.Marshal(view)
-	_ = json.Unmarshal(b, &cp)
+	cp, _ := copyJSON(view).(map[string]any)
 	if t, ok := cp[table].(map[string]any); ok {
 		if rec, ok := t[key].(map[string]any); ok {
 			rec[field] = v
 		}
 	}
 	return cp
+}
+
+// copyJSON deep-copies a JSON-shaped value (as encoding/json decodes into
+// any): maps and slices are copied, scalars shared.
+func copyJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = copyJSON(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = copyJSON(e)
+		}
+		return l
+	}
+	return v
 }
 
 // alter returns a value different from v of the same JSON kind.

@@ -3,7 +3,9 @@ package stack
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +56,7 @@ func benchScript(latency time.Duration) fakeoai.Script {
 // sequential, so with 32 episodes in flight at most 32 calls overlap).
 func BenchmarkEvalWorkflow200(b *testing.B) {
 	const latency, conc = 100 * time.Millisecond, 32
+	defer TuneGC()()
 	s := startStack(b, Options{UIPort: -1})
 	fake := fakeoai.New(benchScript(latency))
 	defer fake.Close()
@@ -108,8 +111,14 @@ func BenchmarkEvalWorkflow200(b *testing.B) {
 // rule-based baselines (no model calls).
 func BenchmarkSynthesis200(b *testing.B) {
 	const latency, conc = 100 * time.Millisecond, 32
+	defer TuneGC()()
 	s := startStack(b, Options{UIPort: -1})
+	var mu sync.Mutex
+	var starts []time.Time // when each call arrived
 	fake := fakeoai.New(func(_ int, req goopenai.ChatCompletionRequest) fakeoai.Reply {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
 		r := scriptedAirline(req)
 		r.Delay = latency
 		return r
@@ -130,15 +139,32 @@ func BenchmarkSynthesis200(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		before := len(fake.Requests())
+		cpu0 := processCPU()
 		start := time.Now()
 		res, err := runSynthB(b, s, fmt.Sprintf("bench-synth-%d", i), in)
 		if err != nil {
 			b.Fatal(err)
 		}
 		wall := time.Since(start)
+		cpu := processCPU() - cpu0
 		calls := len(fake.Requests()) - before
 		ideal := time.Duration(calls) * latency / conc
 		ratio := wall.Seconds() / ideal.Seconds()
+		// Calls started per quarter second: a full quarter holds
+		// 0.25 s / latency x conc = 80; gaps show where the slots idled.
+		mu.Lock()
+		quarters := make([]int, int(wall/(250*time.Millisecond))+1)
+		for _, t := range starts {
+			if q := int(t.Sub(start) / (250 * time.Millisecond)); t.After(start) && q < len(quarters) {
+				quarters[q]++
+			}
+		}
+		mu.Unlock()
+		fmt.Printf("calls started per 250 ms (80 = all slots busy): %v\n", quarters)
+
+		if cpu > 0 {
+			fmt.Printf("process CPU %.2f s over %.2f s wall on %d CPUs\n", cpu.Seconds(), wall.Seconds(), runtime.NumCPU())
+		}
 		b.ReportMetric(ratio, "wall/ideal")
 		b.ReportMetric(float64(calls), "llm-calls")
 		fmt.Printf("reasons %v\n", res.Stats.Reasons)

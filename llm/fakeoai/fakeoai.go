@@ -6,6 +6,7 @@ package fakeoai
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -48,8 +49,8 @@ type Server struct {
 func New(script Script) *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req goopenai.ChatCompletionRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		req, err := decodeRequest(r)
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -94,4 +95,36 @@ func (s *Server) Requests() []goopenai.ChatCompletionRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]goopenai.ChatCompletionRequest(nil), s.requests...)
+}
+
+// decodeRequest decodes a chat request, keeping each tool's parameter
+// schema as raw JSON: the fake never reads the schemas, and building them
+// as maps on every request would cost more CPU than the whole fake.
+func decodeRequest(r *http.Request) (goopenai.ChatCompletionRequest, error) {
+	var req struct {
+		goopenai.ChatCompletionRequest
+		Tools []struct {
+			Type     goopenai.ToolType `json:"type"`
+			Function struct {
+				Name        string          `json:"name"`
+				Description string          `json:"description,omitempty"`
+				Strict      bool            `json:"strict,omitempty"`
+				Parameters  json.RawMessage `json:"parameters"`
+			} `json:"function"`
+		} `json:"tools,omitempty"`
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return goopenai.ChatCompletionRequest{}, err
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return goopenai.ChatCompletionRequest{}, err
+	}
+	out := req.ChatCompletionRequest
+	out.Tools = nil
+	for _, t := range req.Tools {
+		out.Tools = append(out.Tools, goopenai.Tool{Type: t.Type, Function: &goopenai.FunctionDefinition{
+			Name: t.Function.Name, Description: t.Function.Description, Strict: t.Function.Strict, Parameters: t.Function.Parameters}})
+	}
+	return out, nil
 }
