@@ -25,9 +25,9 @@ type Artifacts interface {
 }
 
 func putJSON(ctx context.Context, a Artifacts, key string, v any) error {
-	b, err := json.MarshalIndent(v, "", " ")
+	b, err := encodeJSON(key, v)
 	if err != nil {
-		return fmt.Errorf("encoding %s: %w", key, err)
+		return err
 	}
 	return a.Put(ctx, key, b, "application/json")
 }
@@ -37,6 +37,19 @@ func getJSON(ctx context.Context, a Artifacts, key string, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeJSON(key, b, v)
+}
+
+// encodeJSON is an artifact's stored JSON (indented for people reading S3).
+func encodeJSON(key string, v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", key, err)
+	}
+	return b, nil
+}
+
+func decodeJSON(key string, b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decoding %s: %w", key, err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"sync"
 
 	"github.com/eigendata/eigendata/workflows"
@@ -77,9 +75,9 @@ func (a *Synth) put(ctx context.Context, key string, data []byte, contentType st
 }
 
 func (a *Synth) putJSON(ctx context.Context, key string, v any) (string, error) {
-	b, err := json.MarshalIndent(v, "", " ")
+	b, err := encodeJSON(key, v)
 	if err != nil {
-		return "", fmt.Errorf("encoding %s: %w", key, err)
+		return "", err
 	}
 	return a.put(ctx, key, b, "application/json")
 }
@@ -112,8 +110,5 @@ func (a *Synth) getDigestJSON(ctx context.Context, key, digest string, v any) er
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decoding %s: %w", key, err)
-	}
-	return nil
+	return decodeJSON(key, b, v)
 }

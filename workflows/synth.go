@@ -203,12 +203,7 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 				seen[r.Signature] = true
 				st.Accepted++
 				carry.Accepted = append(carry.Accepted, r.Key)
-				if r.Digest != "" {
-					if carry.Digests == nil {
-						carry.Digests = map[string]string{}
-					}
-					carry.Digests[r.Key] = r.Digest
-				}
+				carry.Digests = withDigest(carry.Digests, r.Key, r.Digest)
 				carry.Signatures = append(carry.Signatures, r.Signature)
 			}
 		})
@@ -291,12 +286,7 @@ func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, 
 			return res, nil
 		}
 		*s.ref = out.Key
-		if out.Digest != "" {
-			if refs.Digests == nil {
-				refs.Digests = map[string]string{}
-			}
-			refs.Digests[out.Key] = out.Digest
-		}
+		refs.Digests = withDigest(refs.Digests, out.Key, out.Digest)
 		res.Passed = append(res.Passed, s.name)
 	}
 	var rec StageResult
@@ -306,4 +296,17 @@ func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, 
 	}
 	res.Accepted, res.Key, res.Digest, res.Signature = true, rec.Key, rec.Digest, rec.Signature
 	return res, nil
+}
+
+// withDigest records key's content digest in m (made on first use); an
+// empty digest (an activity of an older version) records nothing.
+func withDigest(m map[string]string, key, digest string) map[string]string {
+	if digest == "" {
+		return m
+	}
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[key] = digest
+	return m
 }

@@ -120,8 +120,7 @@ func decodeRequest(r *http.Request) (goopenai.ChatCompletionRequest, error) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return goopenai.ChatCompletionRequest{}, err
 	}
-	out := req.ChatCompletionRequest
-	out.Tools = nil
+	out := req.ChatCompletionRequest // its Tools stay empty: the field above took them
 	for _, t := range req.Tools {
 		out.Tools = append(out.Tools, goopenai.Tool{Type: t.Type, Function: &goopenai.FunctionDefinition{
 			Name: t.Function.Name, Description: t.Function.Description, Strict: t.Function.Strict, Parameters: t.Function.Parameters}})
