@@ -51,6 +51,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// visibilityStore names the visibility data store in the server config.
+const visibilityStore = "sqlite-visibility"
+
 // Server is a running dev server.
 type Server struct {
 	srv      temporal.Server
@@ -58,6 +61,8 @@ type Server struct {
 	hostPort string
 	uiURL    string
 	ns       string
+	// visibilityDB names the in-memory visibility database ("" in a file).
+	visibilityDB string
 	// releases free the port reservations once the server is stopped.
 	releases []func()
 }
@@ -103,10 +108,12 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 	}
 
 	sqlCfg := &config.SQL{PluginName: sqliteplugin.PluginName, ConnectAttributes: map[string]string{}}
+	visCfg := sqlCfg // a file keeps both, so what a restart finds is consistent
 	if opt.DBFile == "" {
 		sqlCfg.ConnectAttributes["mode"] = "memory"
 		sqlCfg.ConnectAttributes["cache"] = "shared"
 		sqlCfg.DatabaseName = "eigendata-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		visCfg = memoryVisibility(sqlCfg.DatabaseName)
 	} else {
 		sqlCfg.ConnectAttributes["mode"] = "rwc"
 		sqlCfg.DatabaseName = opt.DBFile
@@ -143,6 +150,10 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 		PublicClient: config.PublicClient{HostPort: fmt.Sprintf("127.0.0.1:%d", front)},
 		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
 			History: config.HistoryArchivalNamespaceDefaults{State: "disabled"}, Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"}}},
+	}
+	if visCfg != sqlCfg {
+		cfg.Persistence.VisibilityStore = visibilityStore
+		cfg.Persistence.DataStores[visibilityStore] = config.DataStore{SQL: visCfg}
 	}
 	if opt.DBFile != "" {
 		if _, err := os.Stat(opt.DBFile); errors.Is(err, os.ErrNotExist) {
@@ -183,7 +194,16 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: starting: %w", err)
 	}
+	if visCfg != sqlCfg {
+		if err := pruneVisibilityIndexes(ctx, visCfg); err != nil {
+			_ = srv.Stop()
+			return nil, err
+		}
+	}
 	s := &Server{srv: srv, hostPort: fmt.Sprintf("%s:%d", opt.IP, front), ns: opt.Namespace}
+	if visCfg != sqlCfg {
+		s.visibilityDB = visCfg.DatabaseName
+	}
 	if opt.UIPort >= 0 {
 		uiPort, err := port(opt.UIPort)
 		if err != nil {

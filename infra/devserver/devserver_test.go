@@ -2,6 +2,8 @@ package devserver
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -85,5 +88,93 @@ func TestDevServerRunsWorkflowsServesUIAndPersists(t *testing.T) {
 	}
 	if st := desc.WorkflowExecutionInfo.Status; st != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		t.Errorf("status after restart %v", st)
+	}
+}
+
+// In memory, visibility lives in its own journal-less database with most
+// indexes dropped; list queries on every kind of column must still answer.
+func TestMemoryVisibilityAnswersListQueries(t *testing.T) {
+	ctx := context.Background()
+	sa := map[string]enumspb.IndexedValueType{"EigenDomain": enumspb.INDEXED_VALUE_TYPE_KEYWORD}
+	s, err := Start(ctx, Options{SearchAttributes: sa, UIPort: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	c, err := client.Dial(client.Options{HostPort: s.HostPort(), Namespace: s.Namespace()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := worker.New(c, "q", worker.Options{})
+	w.RegisterWorkflow(greet)
+	w.RegisterActivity(hello)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for i, domain := range []string{"airline", "retail", "airline"} {
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("greet-%d", i), TaskQueue: "q",
+			TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword("EigenDomain").ValueSet(domain))}, greet, domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var indexes []string
+	db, err := sql.Open("sqlite", "file:"+s.visibilityDB+"?mode=memory&cache=shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, n)
+	}
+	rows.Close()
+	if want := []string{"by_status", "by_workflow_id", "by_workflow_type", "default_idx"}; fmt.Sprint(indexes) != fmt.Sprint(want) {
+		t.Errorf("visibility indexes %v, want %v", indexes, want)
+	}
+
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"", 3},
+		{"WorkflowType = 'greet' AND ExecutionStatus = 'Completed'", 3},
+		{"EigenDomain = 'airline'", 2},
+		{"WorkflowId = 'greet-1'", 1},
+		{"TaskQueue = 'q' AND EigenDomain = 'retail'", 1},
+		{"BuildIds = 'unversioned'", 3}, // a keyword list, answered by the full-text table
+		{"ExecutionStatus = 'Running'", 0},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var got int
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: s.Namespace(), Query: tc.query})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Visibility is written asynchronously: wait for the records.
+				if got = len(resp.Executions); got == tc.want || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if got != tc.want {
+				t.Errorf("%q: %d executions, want %d", tc.query, got, tc.want)
+			}
+		})
 	}
 }

@@ -173,7 +173,7 @@ func BenchmarkSynthesis200(b *testing.B) {
 	}
 }
 
-func runSynthB(b *testing.B, s *Stack, id string, in workflows.SynthInput) (workflows.SynthResult, error) {
+func runSynthB(b testing.TB, s *Stack, id string, in workflows.SynthInput) (workflows.SynthResult, error) {
 	run, err := s.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: workflows.QueueCPU}, workflows.SynthesisWorkflow, in)
 	if err != nil {
 		return workflows.SynthResult{}, err
