@@ -194,15 +194,13 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: starting: %w", err)
 	}
-	if visCfg != sqlCfg {
-		if err := pruneVisibilityIndexes(ctx, visCfg); err != nil {
-			_ = srv.Stop()
-			return nil, err
-		}
-	}
 	s := &Server{srv: srv, hostPort: fmt.Sprintf("%s:%d", opt.IP, front), ns: opt.Namespace}
 	if visCfg != sqlCfg {
 		s.visibilityDB = visCfg.DatabaseName
+		if err := pruneVisibilityIndexes(ctx, s.visibilityDB); err != nil {
+			_ = srv.Stop()
+			return nil, err
+		}
 	}
 	if opt.UIPort >= 0 {
 		uiPort, err := port(opt.UIPort)

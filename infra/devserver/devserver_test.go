@@ -2,7 +2,6 @@ package devserver
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -124,24 +123,15 @@ func TestMemoryVisibilityAnswersListQueries(t *testing.T) {
 		}
 	}
 
-	var indexes []string
-	db, err := sql.Open("sqlite", "file:"+s.visibilityDB+"?mode=memory&cache=shared")
+	db, err := openVisibility(s.visibilityDB)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL ORDER BY name")
+	indexes, err := visibilityIndexNames(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		indexes = append(indexes, n)
-	}
-	rows.Close()
 	if want := []string{"by_status", "by_workflow_id", "by_workflow_type", "default_idx"}; fmt.Sprint(indexes) != fmt.Sprint(want) {
 		t.Errorf("visibility indexes %v, want %v", indexes, want)
 	}

@@ -40,38 +40,50 @@ func memoryVisibility(name string) *config.SQL {
 	}
 }
 
+// openVisibility opens another connection to the running server's
+// in-memory visibility database.
+func openVisibility(name string) (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+name+"?mode=memory&cache=shared")
+}
+
+// visibilityIndexNames lists the indexes on the visibility table.
+func visibilityIndexNames(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
 // pruneVisibilityIndexes drops the visibility indexes not in
 // visibilityIndexes from the running server's in-memory visibility
 // database (the server creates the schema when it opens the database).
-func pruneVisibilityIndexes(ctx context.Context, cfg *config.SQL) error {
-	db, err := sql.Open("sqlite", "file:"+cfg.DatabaseName+"?mode=memory&cache=shared")
+func pruneVisibilityIndexes(ctx context.Context, name string) error {
+	db, err := openVisibility(name)
 	if err != nil {
 		return fmt.Errorf("devserver: visibility: %w", err)
 	}
 	defer db.Close()
 	var names []string
-	err = retryLocked(ctx, func() error {
-		names = names[:0]
-		rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				return err
-			}
-			if !visibilityIndexes[n] {
-				names = append(names, n)
-			}
-		}
-		return rows.Err()
-	})
-	if err != nil {
+	if err := retryLocked(ctx, func() (err error) {
+		names, err = visibilityIndexNames(ctx, db)
+		return err
+	}); err != nil {
 		return fmt.Errorf("devserver: visibility indexes: %w", err)
 	}
 	for _, n := range names {
+		if visibilityIndexes[n] {
+			continue
+		}
 		if err := retryLocked(ctx, func() error {
 			_, err := db.ExecContext(ctx, `DROP INDEX IF EXISTS "`+n+`"`)
 			return err
