@@ -206,7 +206,7 @@ func (a *Eval) RunEpisode(ctx context.Context, in workflows.EpisodeInput) (workf
 	if err != nil {
 		return workflows.EpisodeOutput{}, workflows.InvalidInput("user", "%v", err)
 	}
-	stop := heartbeat(ctx, 2*time.Second)
+	stop := heartbeat(ctx)
 	start := time.Now()
 	res, err := episode.Run(ctx, env, task, agent, user, episode.Config{MaxSteps: in.MaxSteps})
 	stop()
@@ -231,10 +231,17 @@ func (a *Eval) RunEpisode(ctx context.Context, in workflows.EpisodeInput) (workf
 	return out, nil
 }
 
-// heartbeat records activity heartbeats every interval until stopped; it is
-// a no-op outside an activity (unit tests).
-func heartbeat(ctx context.Context, every time.Duration) func() {
+// heartbeat records the activity's heartbeats until stopped, every third
+// of its heartbeat timeout, so that two may be lost before it expires. Each
+// heartbeat is a write to the workflow's state on the server, so it beats
+// no faster than that, and not at all without a heartbeat timeout (local
+// activities, unit tests).
+func heartbeat(ctx context.Context) func() {
 	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	every := activity.GetInfo(ctx).HeartbeatTimeout / 3
+	if every <= 0 {
 		return func() {}
 	}
 	done := make(chan struct{})

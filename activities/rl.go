@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -114,7 +113,7 @@ func (a *RL) RLRollouts(ctx context.Context, in workflows.RolloutInput) (workflo
 		return workflows.RolloutGroup{}, workflows.InvalidInput("policy", "%v", err)
 	}
 	out := workflows.RolloutGroup{Group: grpo.Group{TaskID: inst.ID}}
-	stop := heartbeat(ctx, 5*time.Second)
+	stop := heartbeat(ctx)
 	defer stop()
 	for g := 0; g < in.G; g++ {
 		task := inst.Task
@@ -334,7 +333,7 @@ func (t *Train) TrainStep(ctx context.Context, in workflows.TrainStepInput) (wor
 			return workflows.TrainStepOutput{}, err
 		}
 	}
-	stop := heartbeat(ctx, 5*time.Second) // also between the backend's progress events
+	stop := heartbeat(ctx) // also between the backend's progress events
 	defer stop()
 	res, err := protocol.Run(ctx, t.Command, req, protocol.Options{
 		Env: lease.Env(),

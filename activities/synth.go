@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/eigendata/eigendata/envs"
 	"github.com/eigendata/eigendata/envs/domains"
@@ -148,7 +147,7 @@ func reject(reason, detail string) workflows.StageResult {
 
 // SynthPlan is the scenario planner: grounded entities and an intent.
 func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ workflows.StageRefs) (workflows.StageResult, error) {
-	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
+	stop := heartbeat(ctx) // model calls may take longer than the heartbeat timeout
 	defer stop()
 	ld, err := a.domain(in)
 	if err != nil {
@@ -301,7 +300,7 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 	} else {
 		user = offline.TemplateUser{Task: &task, Withhold: !strings.Contains(b.Prompts["user"], prompts.RevealDirective)}
 	}
-	stop := heartbeat(ctx, 2*time.Second)
+	stop := heartbeat(ctx)
 	res, err := episode.Run(ctx, env, &task, agent, user, episode.Config{MaxSteps: in.MaxSteps})
 	stop()
 	if err != nil {
@@ -323,7 +322,7 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 
 // SynthChecker writes the per-instance checker program.
 func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
-	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
+	stop := heartbeat(ctx) // model calls may take longer than the heartbeat timeout
 	defer stop()
 	ld, sc, bp, err := a.load(ctx, in, refs)
 	if err != nil {
@@ -380,7 +379,7 @@ func (a *Synth) SynthVerify(ctx context.Context, in workflows.InstanceInput, ref
 
 // SynthJudge reviews the dialogue against the rubric.
 func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
-	stop := heartbeat(ctx, 5*time.Second) // model calls may take longer than the heartbeat timeout
+	stop := heartbeat(ctx) // model calls may take longer than the heartbeat timeout
 	defer stop()
 	ld, err := a.domain(in)
 	if err != nil {
