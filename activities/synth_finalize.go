@@ -3,8 +3,9 @@ package activities
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,61 +40,117 @@ type Manifest struct {
 	Baseline        bool              `json:"baseline"`
 }
 
-func shingles(s string) map[string]bool {
+// shingles is the set of a text's word 3-grams (lower-cased), as sorted
+// 64-bit hashes: near-duplicate detection compares every pair of
+// instances, and merging sorted integers is much faster than probing maps.
+func shingles(s string) []uint64 {
 	w := strings.Fields(strings.ToLower(s))
-	out := map[string]bool{}
+	var out []uint64
 	for i := 0; i+3 <= len(w); i++ {
-		out[strings.Join(w[i:i+3], " ")] = true
+		h := fnv.New64a()
+		for j, x := range w[i : i+3] {
+			if j > 0 {
+				h.Write([]byte{' '})
+			}
+			h.Write([]byte(x))
+		}
+		out = append(out, h.Sum64())
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Jaccard is the similarity of two shingle sets.
-func Jaccard(a, b map[string]bool) float64 {
+func Jaccard(a, b []uint64) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 1
 	}
 	inter := 0
-	for k := range a {
-		if b[k] {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			inter++
+			i++
+			j++
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// datasetInstance is the part of an Instance the dataset is made of; the
+// rest (blueprint, states, references) is skipped when it is decoded.
+type datasetInstance struct {
+	ID       string `json:"id"`
+	Index    int    `json:"index"`
+	Scenario struct {
+		Instructions envs.Instructions `json:"instructions"`
+	} `json:"scenario"`
+	Task       envs.Task `json:"task"`
+	Transcript struct {
+		Messages []envs.Message `json:"messages"`
+	} `json:"transcript"`
+	Checker string `json:"checker"`
 }
 
 // SynthFinalize drops near-duplicates and writes the run's dataset: OpenAI
 // chat fine-tuning shards, the instances as tau2 tasks, the checkers and
 // the manifest.
 func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (workflows.SynthResult, error) {
-	insts := make([]Instance, len(in.Accepted))
+	ld, err := a.Domains.Get(DomainKey{Name: in.Input.Domain, Tau2Data: in.Input.Tau2Data, Seed: in.Input.Seed})
+	if err != nil {
+		return workflows.SynthResult{}, err
+	}
+	enc, err := llm.NewFineTuneEncoder(ld.Domain.NewEnv().Policy(), ld.Domain.Agent.OpenAI())
+	if err != nil {
+		return workflows.SynthResult{}, err
+	}
+	// Each instance is read, shingled and rendered as its fine-tuning line
+	// concurrently: this runs after the last instance, so it is all wall
+	// time.
+	type item struct {
+		inst     datasetInstance
+		shingles []uint64
+		line     []byte
+	}
+	items := make([]item, len(in.Accepted))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for i, key := range in.Accepted {
-		g.Go(func() error { return a.getDigestJSON(gctx, key, in.Digests[key], &insts[i]) })
+		g.Go(func() error {
+			it := &items[i]
+			if err := a.getDigestJSON(gctx, key, in.Digests[key], &it.inst); err != nil {
+				return err
+			}
+			it.shingles = shingles(it.inst.Scenario.Instructions.String())
+			var err error
+			it.line, err = enc.Encode(it.inst.Transcript.Messages)
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return workflows.SynthResult{}, err
 	}
-	sort.Slice(insts, func(i, j int) bool { return insts[i].Index < insts[j].Index })
-	var kept []Instance
+	sort.Slice(items, func(i, j int) bool { return items[i].inst.Index < items[j].inst.Index })
+	var kept []*item
 	var dropped []string
-	var sets []map[string]bool
-	for _, inst := range insts {
-		sh := shingles(inst.Scenario.Instructions.String())
+	for i := range items {
+		it := &items[i]
 		dup := false
-		for _, s := range sets {
-			if Jaccard(sh, s) >= NearDuplicate {
+		for _, k := range kept {
+			if Jaccard(it.shingles, k.shingles) >= NearDuplicate {
 				dup = true
 				break
 			}
 		}
 		if dup {
-			dropped = append(dropped, inst.ID)
+			dropped = append(dropped, it.inst.ID)
 			continue
 		}
-		sets = append(sets, sh)
-		kept = append(kept, inst)
+		kept = append(kept, it)
 	}
 	prefix := "runs/" + in.RunID + "/"
 	res := workflows.SynthResult{RunID: in.RunID, Stats: in.Stats, Instances: len(kept), Dropped: len(dropped),
@@ -117,28 +174,19 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		shard.Reset()
 		return nil
 	}
-	ld, err := a.Domains.Get(DomainKey{Name: in.Input.Domain, Tau2Data: in.Input.Tau2Data, Seed: in.Input.Seed})
-	if err != nil {
-		return res, err
-	}
-	policy, tools := ld.Domain.NewEnv().Policy(), ld.Domain.Agent.OpenAI()
 	puts, pctx := errgroup.WithContext(ctx)
 	puts.SetLimit(16)
-	for i, inst := range kept {
-		line, err := json.Marshal(llm.FineTuning(policy, inst.Transcript.Messages, tools))
-		if err != nil {
-			return res, err
-		}
-		shard.Write(line)
+	for i, it := range kept {
+		shard.Write(it.line)
 		shard.WriteByte('\n')
 		if (i+1)%ShardSize == 0 {
 			if err := flush(); err != nil {
 				return res, err
 			}
 		}
-		tasks = append(tasks, inst.Task)
+		tasks = append(tasks, it.inst.Task)
 		puts.Go(func() error {
-			return a.Blob.Put(pctx, prefix+"checkers/"+inst.ID+".star", []byte(inst.Checker), "text/x-starlark")
+			return a.Blob.Put(pctx, prefix+"checkers/"+it.inst.ID+".star", []byte(it.inst.Checker), "text/x-starlark")
 		})
 	}
 	if err := puts.Wait(); err != nil {
@@ -158,8 +206,8 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		m.StageAcceptance[s] = [2]int{in.Stats.StagePassed[s], entered}
 		entered = in.Stats.StagePassed[s]
 	}
-	for _, inst := range kept {
-		m.Instances = append(m.Instances, InstanceKey(in.RunID, inst.Index, "instance.json"))
+	for _, it := range kept {
+		m.Instances = append(m.Instances, InstanceKey(in.RunID, it.inst.Index, "instance.json"))
 	}
 	return res, putJSON(ctx, a.Blob, res.ManifestKey, m)
 }

@@ -200,3 +200,41 @@ func FineTuning(policy string, msgs []envs.Message, tools []envs.OpenAITool) Fin
 	}
 	return out
 }
+
+// FineTuneEncoder encodes the FineTuning records of one policy and tool set
+// as JSON, with the system prompt and the tools (most of each record's
+// bytes) encoded once rather than once per record.
+type FineTuneEncoder struct {
+	head, tail []byte
+}
+
+// NewFineTuneEncoder prepares the encoding of FineTuning(policy, _, tools).
+func NewFineTuneEncoder(policy string, tools []envs.OpenAITool) (*FineTuneEncoder, error) {
+	sys, err := json.Marshal(goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleSystem, Content: AgentSystemPrompt(policy)})
+	if err != nil {
+		return nil, err
+	}
+	t, err := json.Marshal(tools)
+	if err != nil {
+		return nil, err
+	}
+	e := &FineTuneEncoder{}
+	e.head = append([]byte(`{"messages":[`), sys...)
+	e.tail = append(append([]byte(`],"tools":`), t...), '}')
+	return e, nil
+}
+
+// Encode returns the JSON of FineTuning(policy, msgs, tools), byte for byte
+// what json.Marshal makes of it.
+func (e *FineTuneEncoder) Encode(msgs []envs.Message) ([]byte, error) {
+	buf := make([]byte, 0, len(e.head)+len(e.tail)+512*len(msgs))
+	buf = append(buf, e.head...)
+	for _, m := range msgs {
+		b, err := json.Marshal(toOpenAI(m, false))
+		if err != nil {
+			return nil, err
+		}
+		buf = append(append(buf, ','), b...)
+	}
+	return append(buf, e.tail...), nil
+}

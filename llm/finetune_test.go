@@ -1,0 +1,53 @@
+package llm_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/eigendata/eigendata/envs"
+	"github.com/eigendata/eigendata/llm"
+)
+
+// TestFineTuneEncoderMatchesMarshal: the encoder's lines are byte for byte
+// json.Marshal of FineTuning's records.
+func TestFineTuneEncoderMatchesMarshal(t *testing.T) {
+	tools := []envs.OpenAITool{{Type: "function", Function: envs.OpenAIFunction{Name: "increment", Description: "Add <by> & more.",
+		Parameters: json.RawMessage("{\n  \"type\": \"object\",\n  \"properties\": {\"by\": {\"type\": \"integer\"}}\n}")}}}
+	call := envs.Message{Role: envs.RoleAssistant, ToolCalls: []envs.ToolCall{{ID: "c1", Name: "increment", Arguments: json.RawMessage(`{"by": 2}`)}}}
+	for _, tc := range []struct {
+		name   string
+		policy string
+		tools  []envs.OpenAITool
+		msgs   []envs.Message
+	}{
+		{"empty", "Be kind.", tools, nil},
+		{"no tools", "Be kind.", nil, []envs.Message{{Role: envs.RoleUser, Content: "hi"}}},
+		{"dialogue", "Policy with \"quotes\", <html> & unicode é\n", tools, []envs.Message{
+			{Role: envs.RoleUser, Content: "Add two <please>.", Turn: 0},
+			call,
+			{Role: envs.RoleTool, ID: "c1", Content: "2", Turn: 2},
+			{Role: envs.RoleAssistant, Content: "Done: 2. ###STOP###", Turn: 3},
+			// Malformed arguments are kept as a JSON string.
+			{Role: envs.RoleAssistant, ToolCalls: []envs.ToolCall{{ID: "c2", Name: "increment", Arguments: json.RawMessage(`"{by: 2"`)}}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := json.Marshal(llm.FineTuning(tc.policy, tc.msgs, tc.tools))
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := llm.NewFineTuneEncoder(tc.policy, tc.tools)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := enc.Encode(tc.msgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("encoder:\n%s\njson.Marshal:\n%s", got, want)
+			}
+		})
+	}
+}
