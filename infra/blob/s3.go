@@ -3,17 +3,21 @@ package blob
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyauth "github.com/aws/smithy-go/auth"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 )
 
 // S3Config configures an S3 store.
@@ -70,6 +74,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	c := s3.NewFromConfig(ac, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
+			o.EndpointResolverV2 = &cachedEndpoints{next: s3.NewDefaultEndpointResolverV2()}
 		}
 		o.UsePathStyle = cfg.PathStyle
 	})
@@ -142,3 +147,60 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 
 // URI implements Store.
 func (s *S3) URI(key string) string { return "s3://" + s.bucket + "/" + key }
+
+// cachedEndpoints remembers the S3 endpoint ruleset's answers. With a fixed
+// endpoint (MinIO, the in-process server) the answer is the same for every
+// request to a bucket, and evaluating the ruleset each time was a few
+// percent of a synthesis run's CPU. The object key, prefix and copy source
+// are left out of the cache key: the ruleset does not read them. Each
+// request gets its own copy, as the client writes into an endpoint's
+// signing properties.
+type cachedEndpoints struct {
+	next s3.EndpointResolverV2
+	mu   sync.Mutex
+	m    map[string]smithyendpoints.Endpoint
+}
+
+// ResolveEndpoint implements s3.EndpointResolverV2.
+func (c *cachedEndpoints) ResolveEndpoint(ctx context.Context, p s3.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	p.Key, p.Prefix, p.CopySource = nil, nil, nil
+	b, err := json.Marshal(p)
+	if err != nil {
+		return c.next.ResolveEndpoint(ctx, p)
+	}
+	k := string(b)
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return copyEndpoint(e), nil
+	}
+	e, err = c.next.ResolveEndpoint(ctx, p)
+	if err != nil {
+		return e, err
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]smithyendpoints.Endpoint{}
+	}
+	c.m[k] = copyEndpoint(e)
+	c.mu.Unlock()
+	return e, nil
+}
+
+// copyEndpoint copies e's headers, properties and auth options.
+func copyEndpoint(e smithyendpoints.Endpoint) smithyendpoints.Endpoint {
+	out := smithyendpoints.Endpoint{URI: e.URI, Headers: e.Headers.Clone()}
+	out.Properties.SetAll(&e.Properties)
+	if opts, ok := smithyauth.GetAuthOptions(&e.Properties); ok {
+		cp := make([]*smithyauth.Option, len(opts))
+		for i, o := range opts {
+			c := &smithyauth.Option{SchemeID: o.SchemeID}
+			c.IdentityProperties.SetAll(&o.IdentityProperties)
+			c.SignerProperties.SetAll(&o.SignerProperties)
+			cp[i] = c
+		}
+		smithyauth.SetAuthOptions(&out.Properties, cp)
+	}
+	return out
+}
