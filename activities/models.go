@@ -72,11 +72,12 @@ func (m *Models) Chat(cfg workflows.ModelConfig) (llm.Chat, error) {
 	if conc == 0 {
 		conc = 32
 	}
-	var c llm.Chat = openai.New(openai.Config{BaseURL: ep, APIKey: m.APIKey, Timeout: m.Timeout, InitialBackoff: m.Backoff})
+	// The limit bounds calls to the endpoint, so it sits under the cache:
+	// an answer from the cache waits for no call slot.
+	var c llm.Chat = llm.Limit(openai.New(openai.Config{BaseURL: ep, APIKey: m.APIKey, Timeout: m.Timeout, InitialBackoff: m.Backoff}), conc, m.RPS)
 	if m.Wrap != nil {
 		c = m.Wrap(ep, c)
 	}
-	c = llm.Limit(c, conc, m.RPS)
 	if m.clients == nil {
 		m.clients = map[string]llm.Chat{}
 	}
