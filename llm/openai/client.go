@@ -35,6 +35,10 @@ type Config struct {
 	HTTPClient *http.Client
 }
 
+// MaxIdleConnsPerHost is how many idle connections a Client keeps to its
+// endpoint, above any concurrency the workers allow per endpoint.
+const MaxIdleConnsPerHost = 256
+
 // Client is an llm.Chat over an OpenAI-compatible endpoint.
 type Client struct {
 	c   *goopenai.Client
@@ -63,7 +67,13 @@ func New(cfg Config) *Client {
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
 	} else {
-		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout}
+		// Keep a connection per concurrent request: the default transport
+		// keeps two idle connections per host, so with tens of calls in
+		// flight most connections were closed after one response and
+		// redialled (TLS included) for the next.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout, Transport: t}
 	}
 	log := cfg.Logger
 	if log == nil {
