@@ -26,7 +26,7 @@ type Call struct {
 type Reply struct {
 	// Status, when not 0 or 200, makes the server answer with that HTTP error.
 	Status int
-	// Delay is slept before answering.
+	// Delay is the time from the request's arrival to the answer.
 	Delay time.Duration
 	// Content is the assistant text.
 	Content string
@@ -49,6 +49,7 @@ type Server struct {
 func New(script Script) *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived := time.Now()
 		req, err := decodeRequest(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -61,8 +62,10 @@ func New(script Script) *Server {
 		s.mu.Unlock()
 		rep := script(n, req)
 		if rep.Delay > 0 {
+			// Delay is the server's whole latency: the time spent decoding and
+			// scripting counts towards it, as a real endpoint's would.
 			select {
-			case <-time.After(rep.Delay):
+			case <-time.After(time.Until(arrived.Add(rep.Delay))):
 			case <-r.Context().Done():
 				return
 			}
