@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -250,8 +251,14 @@ type TranscriptDoc struct {
 }
 
 func (a *Synth) load(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (*LoadedDomain, synthesis.Scenario, BlueprintDoc, error) {
+	return loadAs[BlueprintDoc](ctx, a, in, refs)
+}
+
+// loadAs is load with the blueprint decoded into a B (a BlueprintDoc, or
+// the part of one a stage needs).
+func loadAs[B any](ctx context.Context, a *Synth, in workflows.InstanceInput, refs workflows.StageRefs) (*LoadedDomain, synthesis.Scenario, B, error) {
 	var sc synthesis.Scenario
-	var bp BlueprintDoc
+	var bp B
 	ld, err := a.domain(in)
 	if err == nil {
 		err = a.getJSON(ctx, refs, refs.Scenario, &sc)
@@ -269,7 +276,7 @@ func instanceID(in workflows.InstanceInput) string {
 // SynthDialogue runs the user simulator and the assistant through the
 // episode runner, executing the assistant's tool calls for real.
 func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
-	ld, sc, bp, err := a.load(ctx, in, refs)
+	ld, sc, bp, err := loadAs[blueprintPlan](ctx, a, in, refs)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
@@ -393,7 +400,11 @@ func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	var tr TranscriptDoc
+	// The dialogue, without the final state's view.
+	var tr struct {
+		Messages    []envs.Message `json:"messages"`
+		Termination string         `json:"termination_reason"`
+	}
 	if err := a.getJSON(ctx, refs, refs.Transcript, &tr); err != nil {
 		return workflows.StageResult{}, err
 	}
@@ -429,37 +440,58 @@ func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs
 }
 
 // Instance is an accepted instance as stored (instance.json).
-type Instance struct {
+type Instance = instanceDoc[BlueprintDoc, TranscriptDoc]
+
+// instanceDoc is an Instance with its blueprint and transcript of types B
+// and T: SynthRecord writes them as the raw JSON the earlier stages stored.
+type instanceDoc[B, T any] struct {
 	ID            string              `json:"id"`
 	Index         int                 `json:"index"`
 	Domain        string              `json:"domain"`
 	PromptVersion string              `json:"prompt_version"`
 	Scenario      synthesis.Scenario  `json:"scenario"`
-	Blueprint     BlueprintDoc        `json:"blueprint"`
+	Blueprint     B                   `json:"blueprint"`
 	Task          envs.Task           `json:"task"`
-	Transcript    TranscriptDoc       `json:"transcript"`
+	Transcript    T                   `json:"transcript"`
 	Checker       string              `json:"checker"`
 	CheckerKey    string              `json:"checker_key"`
 	Signature     string              `json:"signature"`
 	Refs          workflows.StageRefs `json:"refs"`
 }
 
-// SynthRecord stores the accepted instance (idempotent per index).
+// blueprintPlan is the part of a BlueprintDoc the dialogue and the record
+// need: decoding only it skips the gold state's view and diff.
+type blueprintPlan struct {
+	Blueprint synthesis.Blueprint `json:"blueprint"`
+	Closing   string              `json:"closing"`
+}
+
+// SynthRecord stores the accepted instance (idempotent per index). The
+// blueprint and transcript are copied into it as stored, not decoded and
+// encoded again: the record is the same, for less work.
 func (a *Synth) SynthRecord(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (workflows.StageResult, error) {
-	_, sc, bp, err := a.load(ctx, in, refs)
+	var sc synthesis.Scenario
+	if err := a.getJSON(ctx, refs, refs.Scenario, &sc); err != nil {
+		return workflows.StageResult{}, err
+	}
+	bpRaw, err := a.get(ctx, refs, refs.Blueprint)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	var tr TranscriptDoc
-	if err := a.getJSON(ctx, refs, refs.Transcript, &tr); err != nil {
+	var bp blueprintPlan
+	if err := decodeJSON(refs.Blueprint, bpRaw, &bp); err != nil {
+		return workflows.StageResult{}, err
+	}
+	trRaw, err := a.get(ctx, refs, refs.Transcript)
+	if err != nil {
 		return workflows.StageResult{}, err
 	}
 	src, err := a.get(ctx, refs, refs.Checker)
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	inst := Instance{ID: instanceID(in), Index: in.Index, Domain: in.Domain, PromptVersion: in.PromptVersion, Scenario: sc,
-		Blueprint: bp, Task: synthesis.Task(instanceID(in), sc, bp.Blueprint), Transcript: tr, Checker: string(src),
+	inst := instanceDoc[json.RawMessage, json.RawMessage]{ID: instanceID(in), Index: in.Index, Domain: in.Domain, PromptVersion: in.PromptVersion,
+		Scenario: sc, Blueprint: bpRaw, Task: synthesis.Task(instanceID(in), sc, bp.Blueprint), Transcript: trRaw, Checker: string(src),
 		CheckerKey: refs.Checker, Signature: synthesis.Signature(sc), Refs: refs}
 	key := InstanceKey(in.RunID, in.Index, "instance.json")
 	d, err := a.putJSON(ctx, key, inst)
