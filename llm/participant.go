@@ -194,11 +194,16 @@ type FineTuneRecord struct {
 // it (stop tokens included), with the agent's tools.
 func FineTuning(policy string, msgs []envs.Message, tools []envs.OpenAITool) FineTuneRecord {
 	out := FineTuneRecord{Tools: tools}
-	out.Messages = append(out.Messages, goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleSystem, Content: AgentSystemPrompt(policy)})
+	out.Messages = append(out.Messages, agentSystemMessage(policy))
 	for _, m := range msgs {
 		out.Messages = append(out.Messages, toOpenAI(m, false))
 	}
 	return out
+}
+
+// agentSystemMessage is the agent's system message over policy.
+func agentSystemMessage(policy string) goopenai.ChatCompletionMessage {
+	return goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleSystem, Content: AgentSystemPrompt(policy)}
 }
 
 // FineTuneEncoder encodes the FineTuning records of one policy and tool set
@@ -210,7 +215,7 @@ type FineTuneEncoder struct {
 
 // NewFineTuneEncoder prepares the encoding of FineTuning(policy, _, tools).
 func NewFineTuneEncoder(policy string, tools []envs.OpenAITool) (*FineTuneEncoder, error) {
-	sys, err := json.Marshal(goopenai.ChatCompletionMessage{Role: goopenai.ChatMessageRoleSystem, Content: AgentSystemPrompt(policy)})
+	sys, err := json.Marshal(agentSystemMessage(policy))
 	if err != nil {
 		return nil, err
 	}
