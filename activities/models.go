@@ -72,9 +72,11 @@ func (m *Models) Chat(cfg workflows.ModelConfig) (llm.Chat, error) {
 	if conc == 0 {
 		conc = 32
 	}
-	// The limit bounds calls to the endpoint, so it sits under the cache:
-	// an answer from the cache waits for no call slot.
-	var c llm.Chat = llm.Limit(openai.New(openai.Config{BaseURL: ep, APIKey: m.APIKey, Timeout: m.Timeout, InitialBackoff: m.Backoff}), conc, m.RPS)
+	// The limit bounds requests to the endpoint: each HTTP attempt holds a
+	// slot (not the backoff between attempts), and an answer from the cache
+	// above the client needs none.
+	var c llm.Chat = openai.New(openai.Config{BaseURL: ep, APIKey: m.APIKey, Timeout: m.Timeout, InitialBackoff: m.Backoff,
+		Slots: llm.NewLimiter(conc, m.RPS)})
 	if m.Wrap != nil {
 		c = m.Wrap(ep, c)
 	}

@@ -75,13 +75,17 @@ func (l *Limited) priority(ctx context.Context) int64 {
 	return p.base + l.step()*(p.calls.Add(1)-1)
 }
 
-// Complete implements Chat.
-func (l *Limited) Complete(ctx context.Context, req Request) (Response, error) {
+// NewLimiter returns a Limited used through Acquire and Release alone: by
+// a client that holds a slot for each HTTP attempt, not for its retries.
+func NewLimiter(concurrency int, rps float64) *Limited { return Limit(nil, concurrency, rps) }
+
+// Acquire waits for a call slot, by ctx's priority, and for the request
+// rate; Release frees the slot.
+func (l *Limited) Acquire(ctx context.Context) error {
 	if l.cap > 0 {
 		if err := l.acquire(ctx); err != nil {
-			return Response{}, err
+			return err
 		}
-		defer l.release()
 	}
 	if l.gap > 0 {
 		l.mu.Lock()
@@ -95,10 +99,27 @@ func (l *Limited) Complete(ctx context.Context, req Request) (Response, error) {
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
-				return Response{}, ctx.Err()
+				l.Release()
+				return ctx.Err()
 			}
 		}
 	}
+	return nil
+}
+
+// Release frees a slot taken by Acquire.
+func (l *Limited) Release() {
+	if l.cap > 0 {
+		l.release()
+	}
+}
+
+// Complete implements Chat.
+func (l *Limited) Complete(ctx context.Context, req Request) (Response, error) {
+	if err := l.Acquire(ctx); err != nil {
+		return Response{}, err
+	}
+	defer l.Release()
 	return l.next.Complete(ctx, req)
 }
 

@@ -33,6 +33,16 @@ type Config struct {
 	Logger *slog.Logger
 	// HTTPClient overrides the HTTP client (tests).
 	HTTPClient *http.Client
+	// Slots, when set, bounds the requests in flight to the endpoint: each
+	// attempt holds a slot, released before the backoff that follows a
+	// failed one, so retries wait without keeping other calls out.
+	Slots Slots
+}
+
+// Slots is a pool of call slots (an llm.Limited).
+type Slots interface {
+	Acquire(ctx context.Context) error
+	Release()
 }
 
 // MaxIdleConnsPerHost is how many idle connections a Client keeps to its
@@ -94,7 +104,7 @@ func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, e
 	}
 	backoff := c.cfg.InitialBackoff
 	for attempt := 0; ; attempt++ {
-		resp, err := c.c.CreateChatCompletion(ctx, creq)
+		resp, err := c.attempt(ctx, creq)
 		if err == nil {
 			if len(resp.Choices) == 0 {
 				err = errors.New("response has no choices")
@@ -116,6 +126,17 @@ func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, e
 		}
 		backoff = min(backoff*2, c.cfg.MaxBackoff)
 	}
+}
+
+// attempt sends creq once, holding a call slot if the client has them.
+func (c *Client) attempt(ctx context.Context, creq goopenai.ChatCompletionRequest) (goopenai.ChatCompletionResponse, error) {
+	if c.cfg.Slots != nil {
+		if err := c.cfg.Slots.Acquire(ctx); err != nil {
+			return goopenai.ChatCompletionResponse{}, err
+		}
+		defer c.cfg.Slots.Release()
+	}
+	return c.c.CreateChatCompletion(ctx, creq)
 }
 
 // StatusCode returns the HTTP status of an endpoint error, or 0.

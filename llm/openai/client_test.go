@@ -2,12 +2,16 @@ package openai_test
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eigendata/eigendata/llm"
 	"github.com/eigendata/eigendata/llm/openai"
@@ -65,5 +69,49 @@ func TestConcurrentCallsReuseConnections(t *testing.T) {
 	}
 	if n := dialled.Load(); n > conc {
 		t.Errorf("%d connections for %d rounds of %d concurrent calls, want at most %d", n, rounds, conc, conc)
+	}
+}
+
+// TestBackoffReleasesSlot: with one call slot, a call whose first attempt
+// failed waits out its backoff without the slot, so another call goes
+// first.
+func TestBackoffReleasesSlot(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	firstA := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model string `json:"model"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		order = append(order, req.Model)
+		first := len(order) == 1
+		mu.Unlock()
+		if first {
+			http.Error(w, `{"error":{"message":"busy"}}`, http.StatusInternalServerError)
+			close(firstA)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`))
+	}))
+	defer srv.Close()
+	c := openai.New(openai.Config{BaseURL: srv.URL + "/v1", InitialBackoff: time.Second, MaxRetries: 2,
+		Logger: slog.New(slog.DiscardHandler), Slots: llm.NewLimiter(1, 0)})
+	var wg sync.WaitGroup
+	for _, m := range []string{"a", "b"} {
+		if m == "b" {
+			<-firstA
+		}
+		wg.Go(func() {
+			if _, err := c.Complete(context.Background(), llm.Request{Model: m}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := strings.Join(order, ","); got != "a,b,a" {
+		t.Errorf("attempts reached the endpoint in order %s, want a,b,a (b during a's backoff)", got)
 	}
 }
