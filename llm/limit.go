@@ -47,8 +47,9 @@ type callPriority struct {
 // WithPriority returns a context whose model calls wait for a Limited's
 // call slot by priority, lowest first: base for its first call, and a
 // quarter of the limiter's slots more for each call it made before (base
-// + n*max(1, concurrency/4) for its n-th call). Calls without a priority
-// have 0.
+// + n*max(1, concurrency/4) for its n-th call; each slot taken counts as a
+// call, so a retried attempt, which takes a slot of its own, counts too).
+// Calls without a priority have 0.
 //
 // Synthesis gives each dialogue its candidate index, so earlier
 // candidates go first and dialogues end one after another rather than all
