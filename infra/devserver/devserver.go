@@ -190,6 +190,11 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 			// the history service walks every event's payloads on each write
 			// to total their external sizes (2% of a synthesis run's CPU).
 			dynamicconfig.ExternalPayloadsEnabled.Key(): []dynamicconfig.ConstrainedValue{{Value: false}},
+			// The one history shard reads its transfer queue (workflow and
+			// activity tasks to dispatch, child starts and completions) at
+			// most 20 times a second by default, sized for clusters of many
+			// shards: each hop then waited up to 50 ms for the next read.
+			dynamicconfig.TransferProcessorMaxPollRPS.Key(): []dynamicconfig.ConstrainedValue{{Value: 1000}},
 		}),
 	)
 	if err != nil {

@@ -159,8 +159,16 @@ func BenchmarkSynthesis200(b *testing.B) {
 				quarters[q]++
 			}
 		}
+		first, last := wall, time.Duration(0)
+		for _, t := range starts {
+			if d := t.Sub(start); d > 0 {
+				first, last = min(first, d), max(last, d)
+			}
+		}
 		mu.Unlock()
 		fmt.Printf("calls started per 250 ms (80 = all slots busy): %v\n", quarters)
+		fmt.Printf("first call after %s; after the last call's answer %s to the result\n",
+			first.Round(time.Millisecond), (wall - last - latency).Round(time.Millisecond))
 
 		if cpu > 0 {
 			fmt.Printf("process CPU %.2f s over %.2f s wall on %d CPUs\n", cpu.Seconds(), wall.Seconds(), runtime.NumCPU())
