@@ -50,6 +50,13 @@ func (s *countingStore) List(_ context.Context, prefix string) ([]string, error)
 	return out, nil
 }
 
+func (s *countingStore) Delete(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.objs, key)
+	return nil
+}
+
 func TestArtifactMemo(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {

@@ -26,6 +26,8 @@ import (
 type Store interface {
 	Artifacts
 	List(ctx context.Context, prefix string) ([]string, error)
+	// Delete removes key; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
 }
 
 // Synth holds the synthesis stage activities. Each stage reads the
@@ -64,6 +66,13 @@ func (a *Synth) memo() *artifactMemo {
 // InstanceKey is where an instance's artifact lives.
 func InstanceKey(runID string, index int, name string) string {
 	return fmt.Sprintf("runs/%s/instances/%06d/%s", runID, index, name)
+}
+
+// CheckerKey is where the dataset keeps an instance's checker. The record
+// stage writes it, so that the run's end does not write one per instance;
+// SynthFinalize removes those of instances the dataset does not keep.
+func CheckerKey(runID, instanceID string) string {
+	return "runs/" + runID + "/checkers/" + instanceID + ".star"
 }
 
 func (a *Synth) registry() prompts.Registry { return prompts.Registry{Store: a.Blob} }
@@ -285,7 +294,11 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 		return workflows.StageResult{}, err
 	}
 	// Earlier candidates' calls go first (see llm.WithPriority).
-	ctx = llm.WithPriority(ctx, int64(in.Index))
+	prio := int64(in.Index)
+	if in.CallPriority != nil {
+		prio = *in.CallPriority
+	}
+	ctx = llm.WithPriority(ctx, prio)
 	task := synthesis.Task(instanceID(in), sc, bp.Blueprint)
 	env := ld.Domain.NewEnv()
 	var agent, user episode.Participant
@@ -493,6 +506,9 @@ func (a *Synth) SynthRecord(ctx context.Context, in workflows.InstanceInput, ref
 	inst := instanceDoc[json.RawMessage, json.RawMessage]{ID: instanceID(in), Index: in.Index, Domain: in.Domain, PromptVersion: in.PromptVersion,
 		Scenario: sc, Blueprint: bpRaw, Task: synthesis.Task(instanceID(in), sc, bp.Blueprint), Transcript: trRaw, Checker: string(src),
 		CheckerKey: refs.Checker, Signature: synthesis.Signature(sc), Refs: refs}
+	if err := a.Blob.Put(ctx, CheckerKey(in.RunID, inst.ID), src, "text/x-starlark"); err != nil {
+		return workflows.StageResult{}, err
+	}
 	key := InstanceKey(in.RunID, in.Index, "instance.json")
 	d, err := a.putJSON(ctx, key, inst)
 	return workflows.StageResult{OK: true, Key: key, Digest: d, Signature: inst.Signature}, err

@@ -119,6 +119,13 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	items := make([]item, len(in.Accepted))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
+	prefix := "runs/" + in.RunID + "/"
+	var present []string // checkers written by the record stage
+	g.Go(func() error {
+		var err error
+		present, err = a.Blob.List(gctx, prefix+"checkers/")
+		return err
+	})
 	for i, key := range in.Accepted {
 		g.Go(func() error {
 			it := &items[i]
@@ -152,7 +159,6 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		}
 		kept = append(kept, it)
 	}
-	prefix := "runs/" + in.RunID + "/"
 	res := workflows.SynthResult{RunID: in.RunID, Stats: in.Stats, Instances: len(kept), Dropped: len(dropped),
 		ManifestKey: prefix + "manifest.json", TasksKey: prefix + "tasks.json", Prefix: prefix}
 	res.Stats.Reasons = copyCounts(in.Stats.Reasons)
@@ -185,9 +191,26 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 			}
 		}
 		tasks = append(tasks, it.inst.Task)
-		puts.Go(func() error {
-			return a.Blob.Put(pctx, prefix+"checkers/"+it.inst.ID+".star", []byte(it.inst.Checker), "text/x-starlark")
-		})
+	}
+	// The checkers directory ends holding exactly the kept instances':
+	// the record stage wrote each accepted one's, so only near-duplicates,
+	// surplus and exact duplicates are removed here (and any missing, from
+	// an instance recorded before the record stage wrote them, written).
+	keep := map[string]bool{}
+	for _, it := range kept {
+		keep[CheckerKey(in.RunID, it.inst.ID)] = true
+	}
+	for _, key := range present {
+		if keep[key] {
+			delete(keep, key)
+			continue
+		}
+		puts.Go(func() error { return a.Blob.Delete(pctx, key) })
+	}
+	for _, it := range kept {
+		if key := CheckerKey(in.RunID, it.inst.ID); keep[key] {
+			puts.Go(func() error { return a.Blob.Put(pctx, key, []byte(it.inst.Checker), "text/x-starlark") })
+		}
 	}
 	if err := puts.Wait(); err != nil {
 		return res, err

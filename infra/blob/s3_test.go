@@ -113,6 +113,26 @@ func TestS3GetMissingIsNotFound(t *testing.T) {
 	}
 }
 
+func TestS3Delete(t *testing.T) {
+	s := newStore(t, startServer(t, s3server.Options{}))
+	ctx := context.Background()
+	putAll(t, s, []string{"runs/w1/a.json", "runs/w1/b.json"})
+	for _, key := range []string{"runs/w1/a.json", "runs/w1/a.json", "runs/w1/missing.json"} {
+		if err := s.Delete(ctx, key); err != nil {
+			t.Errorf("Delete(%q): %v", key, err)
+		}
+	}
+	if _, err := s.Get(ctx, "runs/w1/a.json"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Get after Delete: err = %v, want ErrNotFound", err)
+	}
+	if b, err := s.Get(ctx, "runs/w1/b.json"); err != nil || len(b) == 0 {
+		t.Errorf("the other key: %q, %v", b, err)
+	}
+	if err := s.Delete(ctx, "../x"); err == nil {
+		t.Error("Delete of an invalid key succeeded")
+	}
+}
+
 func TestS3List(t *testing.T) {
 	s := newStore(t, startServer(t, s3server.Options{}))
 	ctx := context.Background()
