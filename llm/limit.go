@@ -51,9 +51,9 @@ type callPriority struct {
 // call, so a retried attempt, which takes a slot of its own, counts too).
 // Calls without a priority have 0.
 //
-// Synthesis gives each dialogue its candidate index, so earlier
-// candidates go first and dialogues end one after another rather than all
-// together. The per-call step lets later dialogues interleave with earlier
+// Synthesis gives each dialogue its candidate index (the run's last
+// cohort shares one: workflows.CallPriority), so earlier candidates go
+// first and dialogues end one after another rather than all together. The per-call step lets later dialogues interleave with earlier
 // ones: with a step of 0, cohorts of as many dialogues as slots start, run
 // and end together, and each cohort's end is a burst of CPU work (checks,
 // verification, the next candidates' start) between idle slots; with a

@@ -170,6 +170,8 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 		st.Candidates++
 		ii := InstanceInput{RunID: carry.RunID, Domain: in.Domain, Tau2Data: in.Tau2Data, Index: i, Seed: CandidateSeed(in.Seed, i),
 			DomainSeed: in.Seed, Roles: in.Roles, PromptVersion: in.PromptVersion, MaxSteps: in.MaxSteps}
+		prio := CallPriority(i, in.Count, in.Concurrency)
+		ii.CallPriority = &prio
 		cctx := workflow.WithWorkflowID(childCtx, fmt.Sprintf("%s/instance-%06d", carry.RunID, i))
 		fut := workflow.ExecuteChildWorkflow(cctx, InstanceWorkflow, ii)
 		workflow.Go(ctx, func(gctx workflow.Context) {

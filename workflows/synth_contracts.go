@@ -76,6 +76,20 @@ type InstanceInput struct {
 	Roles         SynthRoles `json:"roles"`
 	PromptVersion string     `json:"prompt_version"`
 	MaxSteps      int        `json:"max_steps,omitempty"`
+	// CallPriority is the priority of the dialogue's model calls (see
+	// llm.WithPriority); nil (a parent of an older version) uses Index.
+	CallPriority *int64 `json:"call_priority,omitempty"`
+}
+
+// CallPriority is the model-call priority of candidate index in a run of
+// count with concurrency instances in flight: the index, so that earlier
+// candidates' dialogues go first and end one after another, except for the
+// last concurrency/2, which share one priority. Those end the run: ranked
+// by index, the last ones would wait behind the rest and then run their
+// remaining calls one after another on slots with nothing else to do;
+// sharing a priority, they advance together and end together.
+func CallPriority(index, count, concurrency int) int64 {
+	return int64(min(index, max(0, count-concurrency/2)))
 }
 
 // StageResult is one stage's outcome: its artifact's key, or the reason
