@@ -9,11 +9,11 @@ func TestCallPriority(t *testing.T) {
 		want                      int64
 	}{
 		{"first candidate", 0, 200, 128, 0},
-		{"before the last cohort", 135, 200, 128, 135},
-		{"first of the last cohort", 136, 200, 128, 136},
-		{"in the last cohort", 170, 200, 128, 136},
-		{"last candidate", 199, 200, 128, 136},
-		{"replacing a reject", 260, 200, 128, 136},
+		{"before the last cohort", 167, 200, 128, 167},
+		{"first of the last cohort", 168, 200, 128, 168},
+		{"in the last cohort", 180, 200, 128, 168},
+		{"last candidate", 199, 200, 128, 168},
+		{"replacing a reject", 260, 200, 128, 168},
 		{"run no larger than the cohort", 7, 20, 128, 0},
 		{"one in flight", 7, 20, 1, 7},
 	}

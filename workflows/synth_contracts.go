@@ -84,12 +84,13 @@ type InstanceInput struct {
 // CallPriority is the model-call priority of candidate index in a run of
 // count with concurrency instances in flight: the index, so that earlier
 // candidates' dialogues go first and end one after another, except for the
-// last concurrency/2, which share one priority. Those end the run: ranked
-// by index, the last ones would wait behind the rest and then run their
+// last concurrency/4, which share one priority. Those end the run: ranked
+// by index, the last ones waited behind the rest and then ran their
 // remaining calls one after another on slots with nothing else to do;
-// sharing a priority, they advance together and end together.
+// sharing a priority, they advance together. (A quarter rather than half:
+// a larger last cohort ends in a larger burst of checking and recording.)
 func CallPriority(index, count, concurrency int) int64 {
-	return int64(min(index, max(0, count-concurrency/2)))
+	return int64(min(index, max(0, count-concurrency/4)))
 }
 
 // StageResult is one stage's outcome: its artifact's key, or the reason
