@@ -2,9 +2,11 @@ package activities
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +83,66 @@ func Jaccard(a, b []uint64) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
+// nearDuplicates reports, for each shingle set in order, whether its
+// Jaccard similarity to an earlier set that is kept (not itself a
+// near-duplicate) reaches t.
+//
+// Rather than compare every pair, it compares only pairs that share a
+// shingle among their rarest: with shingles ordered by how many sets hold
+// them, two sets of similarity t or more share one among the first
+// |s| - ceil(t|s|) + 1 of either (prefix filtering, as in Bayardo et al.'s
+// All-Pairs), so no near-duplicate is missed; the shingles dialogues share
+// through a domain's phrasing are common and sort last.
+func nearDuplicates(sets [][]uint64, t float64) []bool {
+	df := map[uint64]int{}
+	for _, s := range sets {
+		for _, h := range s {
+			df[h]++
+		}
+	}
+	dup := make([]bool, len(sets))
+	index := map[uint64][]int{}    // shingle -> kept sets with it in their prefix
+	seen := make([]int, len(sets)) // the last set i a kept set was compared with, +1
+	keptEmpty := false
+	var ord []uint64
+	for i, s := range sets {
+		if len(s) == 0 { // similar only to another empty set
+			dup[i], keptEmpty = keptEmpty, true
+			continue
+		}
+		ord = append(ord[:0], s...)
+		slices.SortFunc(ord, func(a, b uint64) int {
+			if c := df[a] - df[b]; c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		// The epsilon keeps t*n that rounds just above an integer from
+		// shortening the prefix.
+		n := len(s) - int(math.Ceil(t*float64(len(s))-1e-9)) + 1
+		prefix := ord[:min(max(n, 1), len(s))]
+	probe:
+		for _, h := range prefix {
+			for _, j := range index[h] {
+				if seen[j] == i+1 {
+					continue
+				}
+				seen[j] = i + 1
+				if Jaccard(s, sets[j]) >= t {
+					dup[i] = true
+					break probe
+				}
+			}
+		}
+		if !dup[i] {
+			for _, h := range prefix {
+				index[h] = append(index[h], i)
+			}
+		}
+	}
+	return dup
+}
+
 // datasetInstance is the part of an Instance the dataset is made of; the
 // rest (blueprint, states, references) is skipped when it is decoded.
 type datasetInstance struct {
@@ -142,22 +204,18 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		return workflows.SynthResult{}, err
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].inst.Index < items[j].inst.Index })
+	sets := make([][]uint64, len(items))
+	for i := range items {
+		sets[i] = items[i].shingles
+	}
 	var kept []*item
 	var dropped []string
-	for i := range items {
-		it := &items[i]
-		dup := false
-		for _, k := range kept {
-			if Jaccard(it.shingles, k.shingles) >= NearDuplicate {
-				dup = true
-				break
-			}
-		}
+	for i, dup := range nearDuplicates(sets, NearDuplicate) {
 		if dup {
-			dropped = append(dropped, it.inst.ID)
+			dropped = append(dropped, items[i].inst.ID)
 			continue
 		}
-		kept = append(kept, it)
+		kept = append(kept, &items[i])
 	}
 	res := workflows.SynthResult{RunID: in.RunID, Stats: in.Stats, Instances: len(kept), Dropped: len(dropped),
 		ManifestKey: prefix + "manifest.json", TasksKey: prefix + "tasks.json", Prefix: prefix}
