@@ -68,7 +68,7 @@ func New(c client.Client, pool Pool, d Deps) (worker.Worker, error) {
 		// Workflow-task pollers: each poller takes one task per round trip,
 		// and a synthesis run's last cohort of instances ends together,
 		// each needing a workflow task at once (with 4, their tasks waited
-		// up to 130 ms to be polled).
+		// up to 126 ms to be polled).
 		w := worker.New(c, workflows.QueueCPU, worker.Options{MaxConcurrentActivityExecutionSize: conc,
 			MaxConcurrentWorkflowTaskPollers: 16, MaxConcurrentActivityTaskPollers: 4})
 		w.RegisterWorkflowWithOptions(workflows.EvalWorkflow, workflow.RegisterOptions{Name: "EvalWorkflow"})
