@@ -254,19 +254,19 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	// the record stage wrote each accepted one's, so only near-duplicates,
 	// surplus and exact duplicates are removed here (and any missing, from
 	// an instance recorded before the record stage wrote them, written).
-	keep := map[string]bool{}
+	missing := map[string]bool{} // kept instances' checkers not yet written
 	for _, it := range kept {
-		keep[CheckerKey(in.RunID, it.inst.ID)] = true
+		missing[CheckerKey(in.RunID, it.inst.ID)] = true
 	}
 	for _, key := range present {
-		if keep[key] {
-			delete(keep, key)
+		if missing[key] {
+			delete(missing, key)
 			continue
 		}
 		puts.Go(func() error { return a.Blob.Delete(pctx, key) })
 	}
 	for _, it := range kept {
-		if key := CheckerKey(in.RunID, it.inst.ID); keep[key] {
+		if key := CheckerKey(in.RunID, it.inst.ID); missing[key] {
 			puts.Go(func() error { return a.Blob.Put(pctx, key, []byte(it.inst.Checker), "text/x-starlark") })
 		}
 	}
