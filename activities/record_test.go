@@ -8,17 +8,17 @@ import (
 	"github.com/eigendata/eigendata/workflows"
 )
 
-// offlineStages are the synthesis stages before the record, in order.
-func offlineStages(a *Synth) []struct {
+// offlineStage is a synthesis stage before the record, and the reference
+// its artifact fills.
+type offlineStage struct {
 	name string
 	run  func(context.Context, workflows.InstanceInput, workflows.StageRefs) (workflows.StageResult, error)
 	ref  func(*workflows.StageRefs) *string
-} {
-	return []struct {
-		name string
-		run  func(context.Context, workflows.InstanceInput, workflows.StageRefs) (workflows.StageResult, error)
-		ref  func(*workflows.StageRefs) *string
-	}{
+}
+
+// offlineStages are the synthesis stages before the record, in order.
+func offlineStages(a *Synth) []offlineStage {
+	return []offlineStage{
 		{"plan", a.SynthPlan, func(r *workflows.StageRefs) *string { return &r.Scenario }},
 		{"blueprint", a.SynthBlueprint, func(r *workflows.StageRefs) *string { return &r.Blueprint }},
 		{"dialogue", a.SynthDialogue, func(r *workflows.StageRefs) *string { return &r.Transcript }},
