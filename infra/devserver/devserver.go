@@ -181,7 +181,14 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithLogger(logger),
 		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
+			// Unlike the CLI's dev server, no ForceSearchAttributesCacheRefreshOnRead:
+			// the namespace's search attributes exist before the server
+			// starts, so the services' caches (refreshed every 60 s) hold
+			// them from the first read, and a forced refresh queried the
+			// cluster metadata table on every workflow task (1.5% of a
+			// synthesis run's CPU, on the database every write waits for).
+			// An attribute added while the server runs is usable within 60 s.
+
 			// One partition per task queue, as the CLI's dev server uses: with
 			// a single matching host, more partitions only add forwarding hops.
 			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  []dynamicconfig.ConstrainedValue{{Value: 1}},
