@@ -45,6 +45,10 @@ type Synth struct {
 	// later stages an S3 read (0: DefaultMemoBytes; negative: none).
 	MemoBytes int
 
+	// checkers keeps the checkers the checker stage compiled for the
+	// verify stage that follows it.
+	checkers sandbox.Cache
+
 	mu       sync.Mutex
 	bundles  map[string]prompts.Bundle
 	memoOnce sync.Once
@@ -365,7 +369,7 @@ func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, re
 	} else {
 		src = synthesis.WriteCheckerBaseline(sc, bp.Blueprint, goldView, bp.Diff)
 	}
-	if _, err := sandbox.Compile("checker", src); err != nil {
+	if _, err := a.checkers.Compile("checker", src); err != nil {
 		return workflows.StageResult{Reason: synthesis.ReasonCheckerCompile, Detail: err.Error(), Tokens: tokens}, nil
 	}
 	key := InstanceKey(in.RunID, in.Index, "checker.star")
@@ -388,7 +392,7 @@ func (a *Synth) SynthVerify(ctx context.Context, in workflows.InstanceInput, ref
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
-	v := synthesis.VerifyGold(ctx, ld.Domain, sc, bp.Blueprint, a.gold(ld, sc, bp), string(src), tr.Messages, tr.FinalHash, tr.FinalView, sandbox.DefaultLimits())
+	v := synthesis.VerifyGold(ctx, ld.Domain, sc, bp.Blueprint, a.gold(ld, sc, bp), string(src), tr.Messages, tr.FinalHash, tr.FinalView, sandbox.DefaultLimits(), &a.checkers)
 	key := InstanceKey(in.RunID, in.Index, "verdict.json")
 	d, err := a.putJSON(ctx, key, v)
 	if err != nil {

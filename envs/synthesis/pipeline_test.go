@@ -148,3 +148,55 @@ func BenchmarkGeneratedChecker(b *testing.B) {
 	b.ReportMetric(float64(med.Microseconds()), "median-µs")
 	fmt.Printf("generated checker: median %s over %d runs (target < 1ms)\n", med, len(times))
 }
+
+// BenchmarkVerify runs the verifier (checker on dialogue and gold, mutated
+// negatives executed and checked) on baseline instances of the tau2 airline
+// data (the generated airline domain without it) and reports the time per
+// instance.
+func BenchmarkVerify(b *testing.B) {
+	spec := domains.Spec{Name: "gen-airline", Seed: 1}
+	if data := tau2data.ForTest(b); data != "" {
+		spec = domains.Spec{Name: "airline", Tau2Data: data}
+	}
+	dom, err := domains.Load(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type job struct {
+		sc      Scenario
+		bp      Blueprint
+		gold    Gold
+		checker string
+		tr      []envs.Message
+	}
+	var jobs []job
+	for seed := int64(0); len(jobs) < 20; seed++ {
+		sc, err := PlanBaseline(dom, seed)
+		if err != nil {
+			continue
+		}
+		bp := BlueprintFor(sc)
+		if len(CheckPolicy(dom, sc, bp)) > 0 {
+			continue
+		}
+		gold := GoldOf(dom, sc, bp)
+		jobs = append(jobs, job{sc, bp, gold, WriteCheckerBaseline(sc, bp, gold.View, gold.Diff), GoldTranscript(sc, bp)})
+	}
+	// As on a worker, the checker stage has compiled each checker already.
+	var progs sandbox.Cache
+	for _, j := range jobs {
+		if _, err := progs.Compile("checker", j.checker); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := jobs[i%len(jobs)]
+		if v := VerifyGold(ctx, dom, j.sc, j.bp, j.gold, j.checker, j.tr, j.gold.Hash, j.gold.View, sandbox.DefaultLimits(), &progs); !v.OK {
+			b.Fatalf("%+v", v)
+		}
+	}
+	b.StopTimer()
+	fmt.Printf("verify (%s): %s per instance\n", spec.Name, b.Elapsed()/time.Duration(b.N))
+}

@@ -432,17 +432,18 @@ type VerifyResult struct {
 // state; the checker passes on the dialogue and on the gold outcome; and it
 // fails on at least two mutated negatives.
 func Verify(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, checker string, dialogue []envs.Message, dialogueHash string, dialogueView map[string]any, lim sandbox.Limits) VerifyResult {
-	return VerifyGold(ctx, dom, sc, bp, GoldOf(dom, sc, bp), checker, dialogue, dialogueHash, dialogueView, lim)
+	return VerifyGold(ctx, dom, sc, bp, GoldOf(dom, sc, bp), checker, dialogue, dialogueHash, dialogueView, lim, nil)
 }
 
 // VerifyGold is Verify with the blueprint's gold outcome already computed
 // (as the blueprint stage stores it), so the gold plan is not executed
-// again; the negatives are still executed here.
-func VerifyGold(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, gold Gold, checker string, dialogue []envs.Message, dialogueHash string, dialogueView map[string]any, lim sandbox.Limits) VerifyResult {
+// again; the negatives are still executed here. The checker is compiled
+// through progs (nil: compiled here).
+func VerifyGold(ctx context.Context, dom *envs.Domain, sc Scenario, bp Blueprint, gold Gold, checker string, dialogue []envs.Message, dialogueHash string, dialogueView map[string]any, lim sandbox.Limits, progs *sandbox.Cache) VerifyResult {
 	if dialogueHash != gold.Hash {
 		return VerifyResult{Reason: ReasonVerifyStateMismatch, Detail: "the dialogue's final state differs from the gold state"}
 	}
-	prog, err := sandbox.Compile("checker", checker)
+	prog, err := progs.Compile("checker", checker)
 	if err != nil {
 		return VerifyResult{Reason: ReasonCheckerCompile, Detail: err.Error()}
 	}
