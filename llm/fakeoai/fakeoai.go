@@ -102,11 +102,19 @@ func (s *Server) Requests() []goopenai.ChatCompletionRequest {
 
 // decodeRequest decodes a chat request, keeping each tool's parameter
 // schema as raw JSON: the fake never reads the schemas, and building them
-// as maps on every request would cost more CPU than the whole fake.
+// as maps on every request would cost more CPU than the whole fake. Text
+// messages are decoded in the same pass (go-openai's own message decoder
+// parses each message a second time); a request with multi-part content
+// falls back to it.
 func decodeRequest(r *http.Request) (goopenai.ChatCompletionRequest, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return goopenai.ChatCompletionRequest{}, err
+	}
 	var req struct {
 		goopenai.ChatCompletionRequest
-		Tools []struct {
+		Messages []textMessage `json:"messages"`
+		Tools    []struct {
 			Type     goopenai.ToolType `json:"type"`
 			Function struct {
 				Name        string          `json:"name"`
@@ -116,17 +124,46 @@ func decodeRequest(r *http.Request) (goopenai.ChatCompletionRequest, error) {
 			} `json:"function"`
 		} `json:"tools,omitempty"`
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return goopenai.ChatCompletionRequest{}, err
-	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return goopenai.ChatCompletionRequest{}, err
+		var full goopenai.ChatCompletionRequest
+		if err := json.Unmarshal(body, &full); err != nil {
+			return goopenai.ChatCompletionRequest{}, err
+		}
+		return full, nil
 	}
-	out := req.ChatCompletionRequest // its Tools stay empty: the field above took them
+	out := req.ChatCompletionRequest // its Messages and Tools are empty: the fields above took them
+	for _, m := range req.Messages {
+		out.Messages = append(out.Messages, goopenai.ChatCompletionMessage(m))
+	}
 	for _, t := range req.Tools {
 		out.Tools = append(out.Tools, goopenai.Tool{Type: t.Type, Function: &goopenai.FunctionDefinition{
 			Name: t.Function.Name, Description: t.Function.Description, Strict: t.Function.Strict, Parameters: t.Function.Parameters}})
 	}
 	return out, nil
+}
+
+// textMessage is goopenai.ChatCompletionMessage with string content and no
+// custom decoder.
+type textMessage struct {
+	Role             string                     `json:"role"`
+	Content          string                     `json:"content"`
+	Refusal          string                     `json:"refusal,omitempty"`
+	MultiContent     []goopenai.ChatMessagePart `json:"-"`
+	Name             string                     `json:"name,omitempty"`
+	ReasoningContent string                     `json:"reasoning_content,omitempty"`
+	FunctionCall     *goopenai.FunctionCall     `json:"function_call,omitempty"`
+	ToolCalls        []goopenai.ToolCall        `json:"tool_calls,omitempty"`
+	ToolCallID       string                     `json:"tool_call_id,omitempty"`
+}
+
+// readBody reads the request body into a buffer sized by Content-Length.
+func readBody(r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n < 64<<20 {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(r.Body)
 }
