@@ -241,6 +241,15 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	puts, pctx := errgroup.WithContext(ctx)
 	puts.SetLimit(16)
 	for i, it := range kept {
+		if i%ShardSize == 0 {
+			// One allocation per shard: grown by doubling, the few MB of
+			// a shard were copied over and over and cleared anew each time.
+			size := 0
+			for _, next := range kept[i:min(len(kept), i+ShardSize)] {
+				size += len(next.line) + 1
+			}
+			shard.Grow(size)
+		}
 		shard.Write(it.line)
 		shard.WriteByte('\n')
 		if (i+1)%ShardSize == 0 {

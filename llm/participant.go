@@ -232,7 +232,16 @@ func NewFineTuneEncoder(policy string, tools []envs.OpenAITool) (*FineTuneEncode
 // Encode returns the JSON of FineTuning(policy, msgs, tools), byte for byte
 // what json.Marshal makes of it.
 func (e *FineTuneEncoder) Encode(msgs []envs.Message) ([]byte, error) {
-	buf := make([]byte, 0, len(e.head)+len(e.tail)+512*len(msgs))
+	// Sized for the messages' text plus their JSON syntax, so a long
+	// dialogue's record is not copied as it grows.
+	n := len(e.head) + len(e.tail)
+	for _, m := range msgs {
+		n += len(m.Content) + 128
+		for _, c := range m.ToolCalls {
+			n += len(c.Name) + len(c.Arguments) + len(c.ID) + 96
+		}
+	}
+	buf := make([]byte, 0, n+n/8)
 	buf = append(buf, e.head...)
 	for _, m := range msgs {
 		b, err := json.Marshal(toOpenAI(m, false))
