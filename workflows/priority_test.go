@@ -9,12 +9,12 @@ func TestCallPriority(t *testing.T) {
 		want                      int64
 	}{
 		{"first candidate", 0, 200, 128, 0},
-		{"before the last cohort", 167, 200, 128, 167},
-		{"first of the last cohort", 168, 200, 128, 168},
-		{"in the last cohort", 180, 200, 128, 168},
-		{"last candidate", 199, 200, 128, 168},
-		{"replacing a reject", 260, 200, 128, 168},
-		{"run no larger than the cohort", 7, 20, 128, 0},
+		{"before the last cohort", 183, 200, 128, 183},
+		{"first of the last cohort", 184, 200, 128, 184},
+		{"in the last cohort", 190, 200, 128, 184},
+		{"last candidate", 199, 200, 128, 184},
+		{"replacing a reject", 260, 200, 128, 184},
+		{"run no larger than the cohort", 7, 12, 128, 0},
 		{"one in flight", 7, 20, 1, 7},
 	}
 	for _, tt := range tests {

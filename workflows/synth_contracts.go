@@ -84,13 +84,14 @@ type InstanceInput struct {
 // CallPriority is the model-call priority of candidate index in a run of
 // count with concurrency instances in flight: the index, so that earlier
 // candidates' dialogues go first and end one after another, except for the
-// last concurrency/4, which share one priority. Those end the run: ranked
+// last concurrency/8, which share one priority. Those end the run: ranked
 // by index, the last ones waited behind the rest and then ran their
 // remaining calls one after another on slots with nothing else to do;
-// sharing a priority, they advance together. (A quarter rather than half:
-// a larger last cohort ends in a larger burst of checking and recording.)
+// sharing a priority, they advance together. (An eighth rather than a
+// quarter or half: a larger last cohort ends in a larger burst of checking
+// and recording, which the run's result waits for.)
 func CallPriority(index, count, concurrency int) int64 {
-	return int64(min(index, max(0, count-concurrency/4)))
+	return int64(min(index, max(0, count-concurrency/8)))
 }
 
 // StageResult is one stage's outcome: its artifact's key, or the reason
