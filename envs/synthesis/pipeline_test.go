@@ -106,6 +106,30 @@ func TestWithheldIdentityFailsDialogues(t *testing.T) {
 	}
 }
 
+type baselinePlan struct {
+	sc Scenario
+	bp Blueprint
+}
+
+// baselinePlans returns the first n baseline scenarios of dom (by seed)
+// with their blueprints, skipping those whose blueprint breaks the policy
+// when policyOK is set.
+func baselinePlans(dom *envs.Domain, n int, policyOK bool) []baselinePlan {
+	var out []baselinePlan
+	for seed := int64(0); len(out) < n; seed++ {
+		sc, err := PlanBaseline(dom, seed)
+		if err != nil {
+			continue
+		}
+		bp := BlueprintFor(sc)
+		if policyOK && len(CheckPolicy(dom, sc, bp)) > 0 {
+			continue
+		}
+		out = append(out, baselinePlan{sc, bp})
+	}
+	return out
+}
+
 // BenchmarkGeneratedChecker runs the baseline checker of real instances
 // (gen-airline) on their gold outcome and reports the median run time.
 func BenchmarkGeneratedChecker(b *testing.B) {
@@ -119,12 +143,8 @@ func BenchmarkGeneratedChecker(b *testing.B) {
 		tr   []any
 	}
 	var jobs []job
-	for seed := int64(0); len(jobs) < 20; seed++ {
-		sc, err := PlanBaseline(dom, seed)
-		if err != nil {
-			continue
-		}
-		bp := BlueprintFor(sc)
+	for _, p := range baselinePlans(dom, 20, false) {
+		sc, bp := p.sc, p.bp
 		gold := Execute(dom, bp.Actions)
 		view := View(gold.Env, sc)
 		prog, err := sandbox.Compile("c", WriteCheckerBaseline(sc, bp, view, Diff(View(dom.NewEnv(), sc), view)))
@@ -170,15 +190,8 @@ func BenchmarkVerify(b *testing.B) {
 		tr      []envs.Message
 	}
 	var jobs []job
-	for seed := int64(0); len(jobs) < 20; seed++ {
-		sc, err := PlanBaseline(dom, seed)
-		if err != nil {
-			continue
-		}
-		bp := BlueprintFor(sc)
-		if len(CheckPolicy(dom, sc, bp)) > 0 {
-			continue
-		}
+	for _, p := range baselinePlans(dom, 20, true) {
+		sc, bp := p.sc, p.bp
 		gold := GoldOf(dom, sc, bp)
 		jobs = append(jobs, job{sc, bp, gold, WriteCheckerBaseline(sc, bp, gold.View, gold.Diff), GoldTranscript(sc, bp)})
 	}
