@@ -14,11 +14,11 @@ import (
 const hashBlock = 64
 
 // Table is a copy-on-write collection of records keyed by string that keeps
-// insertion order, as the Python dicts of tau2's databases do. Clone is
-// O(1): the clones share the records (the base), and each keeps the
-// records it writes afterwards in its own overlay, so a write costs the
-// record it changes, not a copy of the index. Mut copies only the record
-// it returns. Hash digests the keys in blocks whose digests the base
+// insertion order, as the Python dicts of tau2's databases do. Clones share
+// the records (the base), and each keeps the records it writes afterwards
+// in its own overlay, so a write costs the record it changes, not a copy
+// of the index; cloning a table without such writes (a domain's initial
+// state) is O(1). Mut copies only the record it returns. Hash digests the keys in blocks whose digests the base
 // caches, so hashing a table after a few writes rehashes only the blocks
 // that hold them.
 //
