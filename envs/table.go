@@ -18,9 +18,9 @@ const hashBlock = 64
 // the records (the base), and each keeps the records it writes afterwards
 // in its own overlay, so a write costs the record it changes, not a copy
 // of the index; cloning a table without such writes (a domain's initial
-// state) is O(1). Mut copies only the record it returns. Hash digests the keys in blocks whose digests the base
-// caches, so hashing a table after a few writes rehashes only the blocks
-// that hold them.
+// state) is O(1). Mut copies only the record it returns. Hash digests the
+// keys in blocks whose digests the base caches, so hashing a table after a
+// few writes rehashes only the blocks that hold them.
 //
 // Get returns a pointer that must be treated as read-only: the record may be
 // shared with other clones. Use Mut, Set or Delete to change the table.
@@ -220,9 +220,6 @@ func (t *Table[T]) Clone() Table[T] {
 			r, _ := t.row(k)
 			r.digest(k) // shared rows are only read from now on
 			rows[k] = r
-		}
-		if keys == nil {
-			keys = []string{}
 		}
 		t.base, t.over, t.keys = &tableBase[T]{keys: keys, rows: rows}, nil, nil
 	}
