@@ -255,12 +255,17 @@ func closing(sc synthesis.Scenario, bp synthesis.Blueprint) string {
 
 // TranscriptDoc is the stored dialogue.
 type TranscriptDoc struct {
-	Messages    []envs.Message `json:"messages"`
-	Termination string         `json:"termination_reason"`
-	FinalHash   string         `json:"final_state_hash"`
-	FinalView   map[string]any `json:"final_view"`
-	AgentTokens int            `json:"agent_tokens"`
-	UserTokens  int            `json:"user_tokens"`
+	// FineTune is the dialogue as a fine-tuning record's messages (see
+	// llm.FineTuneMessages), rendered here, where the messages are at hand,
+	// so the run's end joins stored records instead of decoding and
+	// encoding every dialogue. It comes first: the end reads no further.
+	FineTune    json.RawMessage `json:"finetune_messages,omitempty"`
+	Messages    []envs.Message  `json:"messages"`
+	Termination string          `json:"termination_reason"`
+	FinalHash   string          `json:"final_state_hash"`
+	FinalView   map[string]any  `json:"final_view"`
+	AgentTokens int             `json:"agent_tokens"`
+	UserTokens  int             `json:"user_tokens"`
 }
 
 func (a *Synth) load(ctx context.Context, in workflows.InstanceInput, refs workflows.StageRefs) (*LoadedDomain, synthesis.Scenario, BlueprintDoc, error) {
@@ -330,7 +335,11 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 	if err != nil {
 		return workflows.StageResult{}, fmt.Errorf("dialogue: %w", err)
 	}
-	doc := TranscriptDoc{Messages: res.Messages, Termination: string(res.Termination), FinalHash: env.StateHash(),
+	ft, err := llm.FineTuneMessages(res.Messages)
+	if err != nil {
+		return workflows.StageResult{}, fmt.Errorf("dialogue: fine-tuning record: %w", err)
+	}
+	doc := TranscriptDoc{FineTune: ft, Messages: res.Messages, Termination: string(res.Termination), FinalHash: env.StateHash(),
 		FinalView: synthesis.View(env, sc), AgentTokens: usageOf(agent), UserTokens: usageOf(user)}
 	key := InstanceKey(in.RunID, in.Index, "transcript.json")
 	d, err := a.putJSON(ctx, key, doc)
@@ -462,17 +471,20 @@ type Instance = instanceDoc[BlueprintDoc, TranscriptDoc]
 // instanceDoc is an Instance with its blueprint and transcript of types B
 // and T: SynthRecord writes them as the raw JSON the earlier stages stored.
 type instanceDoc[B, T any] struct {
+	// The dataset's fields come first, then the checker and the
+	// blueprint: the run's end reads an instance up to its transcript's
+	// fine-tuning messages.
 	ID            string              `json:"id"`
 	Index         int                 `json:"index"`
 	Domain        string              `json:"domain"`
 	PromptVersion string              `json:"prompt_version"`
-	Scenario      synthesis.Scenario  `json:"scenario"`
-	Blueprint     B                   `json:"blueprint"`
+	Signature     string              `json:"signature"`
+	CheckerKey    string              `json:"checker_key"`
 	Task          envs.Task           `json:"task"`
+	Scenario      synthesis.Scenario  `json:"scenario"`
 	Transcript    T                   `json:"transcript"`
 	Checker       string              `json:"checker"`
-	CheckerKey    string              `json:"checker_key"`
-	Signature     string              `json:"signature"`
+	Blueprint     B                   `json:"blueprint"`
 	Refs          workflows.StageRefs `json:"refs"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -143,19 +144,135 @@ func nearDuplicates(sets [][]uint64, t float64) []bool {
 	return dup
 }
 
-// datasetInstance is the part of an Instance the dataset is made of; the
-// rest (blueprint, states, references) is skipped when it is decoded.
-type datasetInstance struct {
-	ID       string `json:"id"`
-	Index    int    `json:"index"`
-	Scenario struct {
-		Instructions envs.Instructions `json:"instructions"`
-	} `json:"scenario"`
-	Task       envs.Task `json:"task"`
-	Transcript struct {
-		Messages []envs.Message `json:"messages"`
-	} `json:"transcript"`
-	Checker string `json:"checker"`
+// datasetEntry is what the dataset takes from an instance.json.
+type datasetEntry struct {
+	ID           string
+	Index        int
+	Instructions envs.Instructions
+	Task         envs.Task
+	// Checker is read only when the transcript's fine-tuning messages
+	// come after it (an instance of the older layout).
+	Checker string
+	// FineTune is the transcript's fine-tuning messages (an array).
+	FineTune json.RawMessage
+	// Messages are decoded only for a transcript without FineTune (one
+	// recorded by an older worker).
+	Messages []envs.Message
+}
+
+// readDatasetEntry decodes the dataset's part of an instance.json. It reads
+// the document in order and stops at the transcript's fine-tuning messages
+// once it has the fields before them (instanceDoc and TranscriptDoc put
+// them first), so the blueprint, the final state and the dialogue's
+// messages are neither decoded nor scanned.
+func readDatasetEntry(key string, b []byte, e *datasetEntry) error {
+	const id, index, task, scenario = 1, 2, 4, 8
+	const all = id | index | task | scenario
+	seen := 0
+	dec := json.NewDecoder(bytes.NewReader(b))
+	field := func(name string, v any) error {
+		if err := dec.Decode(v); err != nil {
+			return fmt.Errorf("decoding %s: %s: %w", key, name, err)
+		}
+		return nil
+	}
+	if err := expectDelim(dec, '{'); err != nil {
+		return fmt.Errorf("decoding %s: %w", key, err)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("decoding %s: %w", key, err)
+		}
+		var skip json.RawMessage
+		switch name, _ := tok.(string); name {
+		case "id":
+			err, seen = field(name, &e.ID), seen|id
+		case "index":
+			err, seen = field(name, &e.Index), seen|index
+		case "task":
+			err, seen = field(name, &e.Task), seen|task
+		case "checker":
+			err = field(name, &e.Checker)
+		case "scenario":
+			var sc struct {
+				Instructions envs.Instructions `json:"instructions"`
+			}
+			err, seen = field(name, &sc), seen|scenario
+			e.Instructions = sc.Instructions
+		case "transcript":
+			var done bool
+			done, err = readTranscriptEntry(dec, e, seen == all)
+			if err == nil && done {
+				return nil
+			}
+			if err != nil {
+				err = fmt.Errorf("decoding %s: transcript: %w", key, err)
+			}
+		default:
+			err = field(name, &skip)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if seen != all {
+		return fmt.Errorf("decoding %s: not an instance (fields missing)", key)
+	}
+	if e.FineTune == nil {
+		ft, err := llm.FineTuneMessages(e.Messages)
+		if err != nil {
+			return fmt.Errorf("%s: fine-tuning messages: %w", key, err)
+		}
+		e.FineTune = ft
+	}
+	return nil
+}
+
+// readTranscriptEntry reads a transcript object's fine-tuning messages (or
+// its messages, when it has none) into e. With last set (nothing after the
+// transcript is needed) it returns done once it has them, leaving the rest
+// unread.
+func readTranscriptEntry(dec *json.Decoder, e *datasetEntry, last bool) (done bool, err error) {
+	if err := expectDelim(dec, '{'); err != nil {
+		return false, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false, err
+		}
+		switch name, _ := tok.(string); name {
+		case "finetune_messages":
+			if err := dec.Decode(&e.FineTune); err != nil {
+				return false, err
+			}
+			if last {
+				return true, nil
+			}
+		case "messages":
+			if err := dec.Decode(&e.Messages); err != nil {
+				return false, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, expectDelim(dec, '}')
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("want %q, found %v", d, tok)
+	}
+	return nil
 }
 
 // SynthFinalize drops near-duplicates and writes the run's dataset: OpenAI
@@ -170,13 +287,14 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	if err != nil {
 		return workflows.SynthResult{}, err
 	}
-	// Each instance is read, shingled and rendered as its fine-tuning line
-	// concurrently: this runs after the last instance, so it is all wall
-	// time.
+	// Each instance is read and shingled concurrently: this runs after
+	// the last instance, so it is all wall time. Its fine-tuning line is
+	// the stored messages between the shared system prompt and tools.
 	type item struct {
-		inst     datasetInstance
+		key      string
+		inst     datasetEntry
 		shingles []uint64
-		line     []byte
+		line     [][]byte
 	}
 	items := make([]item, len(in.Accepted))
 	g, gctx := errgroup.WithContext(ctx)
@@ -191,13 +309,20 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	for i, key := range in.Accepted {
 		g.Go(func() error {
 			it := &items[i]
-			if err := a.getDigestJSON(gctx, key, in.Digests[key], &it.inst); err != nil {
+			it.key = key
+			b, err := a.getDigest(gctx, key, in.Digests[key])
+			if err != nil {
 				return err
 			}
-			it.shingles = shingles(it.inst.Scenario.Instructions.String())
-			var err error
-			it.line, err = enc.Encode(it.inst.Transcript.Messages)
-			return err
+			if err := readDatasetEntry(key, b, &it.inst); err != nil {
+				return err
+			}
+			it.shingles = shingles(it.inst.Instructions.String())
+			it.line, err = enc.Join(it.inst.FineTune)
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -224,41 +349,35 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		res.Stats.Reasons["dedup.near_duplicate"] += len(dropped)
 		res.Stats.Accepted -= len(dropped)
 	}
-	var tasks []envs.Task
-	var shard bytes.Buffer
-	flush := func() error {
-		if shard.Len() == 0 {
-			return nil
-		}
-		key := fmt.Sprintf("%sdataset/shard-%05d.jsonl", prefix, len(res.Shards))
-		if err := a.Blob.Put(ctx, key, shard.Bytes(), "application/jsonl"); err != nil {
-			return err
-		}
-		res.Shards = append(res.Shards, key)
-		shard.Reset()
-		return nil
-	}
+	// The shards, the tasks and the checkers are written concurrently;
+	// the manifest, which names them, last.
 	puts, pctx := errgroup.WithContext(ctx)
 	puts.SetLimit(16)
-	for i, it := range kept {
-		if i%ShardSize == 0 {
-			// One allocation per shard: grown by doubling, the few MB of
-			// a shard were copied over and over and cleared anew each time.
-			size := 0
-			for _, next := range kept[i:min(len(kept), i+ShardSize)] {
-				size += len(next.line) + 1
+	tasks := make([]envs.Task, 0, len(kept))
+	for start := 0; start < len(kept); start += ShardSize {
+		part := kept[start:min(len(kept), start+ShardSize)]
+		// One allocation per shard: grown by doubling, the few MB of a
+		// shard were copied over and over and cleared anew each time.
+		size := 0
+		for _, it := range part {
+			for _, p := range it.line {
+				size += len(p)
 			}
-			shard.Grow(size)
+			size++
 		}
-		shard.Write(it.line)
-		shard.WriteByte('\n')
-		if (i+1)%ShardSize == 0 {
-			if err := flush(); err != nil {
-				return res, err
+		shard := make([]byte, 0, size)
+		for _, it := range part {
+			for _, p := range it.line {
+				shard = append(shard, p...)
 			}
+			shard = append(shard, '\n')
+			tasks = append(tasks, it.inst.Task)
 		}
-		tasks = append(tasks, it.inst.Task)
+		key := fmt.Sprintf("%sdataset/shard-%05d.jsonl", prefix, len(res.Shards))
+		res.Shards = append(res.Shards, key)
+		puts.Go(func() error { return a.Blob.Put(pctx, key, shard, "application/jsonl") })
 	}
+	puts.Go(func() error { return putJSON(pctx, a.Blob, res.TasksKey, tasks) })
 	// The checkers directory ends holding exactly the kept instances':
 	// the record stage wrote each accepted one's, so only near-duplicates,
 	// surplus and exact duplicates are removed here (and any missing, from
@@ -276,16 +395,22 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	}
 	for _, it := range kept {
 		if key := CheckerKey(in.RunID, it.inst.ID); missing[key] {
-			puts.Go(func() error { return a.Blob.Put(pctx, key, []byte(it.inst.Checker), "text/x-starlark") })
+			puts.Go(func() error {
+				src := it.inst.Checker
+				if src == "" { // after the part of the instance read above
+					var doc struct {
+						Checker string `json:"checker"`
+					}
+					if err := a.getDigestJSON(pctx, it.key, in.Digests[it.key], &doc); err != nil {
+						return err
+					}
+					src = doc.Checker
+				}
+				return a.Blob.Put(pctx, key, []byte(src), "text/x-starlark")
+			})
 		}
 	}
 	if err := puts.Wait(); err != nil {
-		return res, err
-	}
-	if err := flush(); err != nil {
-		return res, err
-	}
-	if err := putJSON(ctx, a.Blob, res.TasksKey, tasks); err != nil {
 		return res, err
 	}
 	m := Manifest{RunID: in.RunID, Created: time.Now().UTC(), Input: in.Input, PromptVersion: in.Input.PromptVersion, Stats: res.Stats,

@@ -48,6 +48,40 @@ func TestFineTuneEncoderMatchesMarshal(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("encoder:\n%s\njson.Marshal:\n%s", got, want)
 			}
+			// The stored messages, made a record by Join (as a dataset
+			// shard is written), give the same bytes.
+			msgs, err := llm.FineTuneMessages(tc.msgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !json.Valid(msgs) {
+				t.Fatalf("FineTuneMessages: invalid JSON %s", msgs)
+			}
+			parts, err := enc.Join(msgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if joined := bytes.Join(parts, nil); !bytes.Equal(joined, want) {
+				t.Errorf("Join(FineTuneMessages):\n%s\njson.Marshal:\n%s", joined, want)
+			}
 		})
+	}
+}
+
+// TestFineTuneJoinRejectsNonArray: Join takes only a JSON array.
+func TestFineTuneJoinRejectsNonArray(t *testing.T) {
+	enc, err := llm.NewFineTuneEncoder("p", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"", "{}", `"[]"`, "[", "null"} {
+		if _, err := enc.Join([]byte(in)); err == nil {
+			t.Errorf("Join(%q) = nil error, want one", in)
+		}
+	}
+	for _, in := range []string{"[]", " [ ] ", `[{"role":"user","content":"hi"}]`} {
+		if _, err := enc.Join([]byte(in)); err != nil {
+			t.Errorf("Join(%q): %v", in, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -232,9 +233,25 @@ func NewFineTuneEncoder(policy string, tools []envs.OpenAITool) (*FineTuneEncode
 // Encode returns the JSON of FineTuning(policy, msgs, tools), byte for byte
 // what json.Marshal makes of it.
 func (e *FineTuneEncoder) Encode(msgs []envs.Message) ([]byte, error) {
+	m, err := FineTuneMessages(msgs)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := e.Join(m)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Join(parts, nil), nil
+}
+
+// FineTuneMessages returns the JSON array of msgs as FineTuning records
+// them, without the system message: the part of a record that differs
+// between the dialogues of one policy and tool set, to be stored with a
+// dialogue and made a record by FineTuneEncoder.Join.
+func FineTuneMessages(msgs []envs.Message) ([]byte, error) {
 	// Sized for the messages' text plus their JSON syntax, so a long
-	// dialogue's record is not copied as it grows.
-	n := len(e.head) + len(e.tail)
+	// dialogue's array is not copied as it grows.
+	n := 2
 	for _, m := range msgs {
 		n += len(m.Content) + 128
 		for _, c := range m.ToolCalls {
@@ -242,13 +259,31 @@ func (e *FineTuneEncoder) Encode(msgs []envs.Message) ([]byte, error) {
 		}
 	}
 	buf := make([]byte, 0, n+n/8)
-	buf = append(buf, e.head...)
-	for _, m := range msgs {
+	buf = append(buf, '[')
+	for i, m := range msgs {
 		b, err := json.Marshal(toOpenAI(m, false))
 		if err != nil {
 			return nil, err
 		}
-		buf = append(append(buf, ','), b...)
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
 	}
-	return append(buf, e.tail...), nil
+	return append(buf, ']'), nil
+}
+
+// Join returns the record of messages (an array FineTuneMessages made) in
+// pieces whose concatenation is the record's JSON, byte for byte Encode's:
+// the system prompt and tools shared by every record are not copied.
+func (e *FineTuneEncoder) Join(messages []byte) ([][]byte, error) {
+	m := bytes.TrimSpace(messages)
+	if len(m) < 2 || m[0] != '[' || m[len(m)-1] != ']' {
+		return nil, fmt.Errorf("llm: fine-tuning messages are not a JSON array")
+	}
+	inner := bytes.TrimSpace(m[1 : len(m)-1])
+	if len(inner) == 0 {
+		return [][]byte{e.head, e.tail}, nil
+	}
+	return [][]byte{e.head, []byte(","), inner, e.tail}, nil
 }
