@@ -9,8 +9,8 @@ import (
 	"github.com/eigendata/eigendata/llm"
 )
 
-// TestFineTuneEncoderMatchesMarshal: the encoder's lines are byte for byte
-// json.Marshal of FineTuning's records.
+// TestFineTuneEncoderMatchesMarshal: the records the encoder joins from
+// FineTuneMessages are byte for byte json.Marshal of FineTuning's.
 func TestFineTuneEncoderMatchesMarshal(t *testing.T) {
 	tools := []envs.OpenAITool{{Type: "function", Function: envs.OpenAIFunction{Name: "increment", Description: "Add <by> & more.",
 		Parameters: json.RawMessage("{\n  \"type\": \"object\",\n  \"properties\": {\"by\": {\"type\": \"integer\"}}\n}")}}}
@@ -41,15 +41,8 @@ func TestFineTuneEncoderMatchesMarshal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := enc.Encode(tc.msgs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("encoder:\n%s\njson.Marshal:\n%s", got, want)
-			}
 			// The stored messages, made a record by Join (as a dataset
-			// shard is written), give the same bytes.
+			// shard is written).
 			msgs, err := llm.FineTuneMessages(tc.msgs)
 			if err != nil {
 				t.Fatal(err)

@@ -230,20 +230,6 @@ func NewFineTuneEncoder(policy string, tools []envs.OpenAITool) (*FineTuneEncode
 	return e, nil
 }
 
-// Encode returns the JSON of FineTuning(policy, msgs, tools), byte for byte
-// what json.Marshal makes of it.
-func (e *FineTuneEncoder) Encode(msgs []envs.Message) ([]byte, error) {
-	m, err := FineTuneMessages(msgs)
-	if err != nil {
-		return nil, err
-	}
-	parts, err := e.Join(m)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.Join(parts, nil), nil
-}
-
 // FineTuneMessages returns the JSON array of msgs as FineTuning records
 // them, without the system message: the part of a record that differs
 // between the dialogues of one policy and tool set, to be stored with a
@@ -274,8 +260,9 @@ func FineTuneMessages(msgs []envs.Message) ([]byte, error) {
 }
 
 // Join returns the record of messages (an array FineTuneMessages made) in
-// pieces whose concatenation is the record's JSON, byte for byte Encode's:
-// the system prompt and tools shared by every record are not copied.
+// pieces whose concatenation is the record's JSON, byte for byte what
+// json.Marshal makes of FineTuning(policy, msgs, tools): the system prompt
+// and tools shared by every record are not copied.
 func (e *FineTuneEncoder) Join(messages []byte) ([][]byte, error) {
 	m := bytes.TrimSpace(messages)
 	if len(m) < 2 || m[0] != '[' || m[len(m)-1] != ']' {
