@@ -1,15 +1,19 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	goopenai "github.com/sashabaranov/go-openai"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/eigendata/eigendata/activities"
@@ -166,6 +170,9 @@ func BenchmarkSynthesis200(b *testing.B) {
 			}
 		}
 		mu.Unlock()
+		if ratio > slowRun {
+			printSlowRun(b, s, fmt.Sprintf("bench-synth-%d", i), start)
+		}
 		fmt.Printf("calls started per 250 ms (80 = all slots busy): %v\n", quarters)
 		fmt.Printf("first call after %s; after the last call's answer %s to the result\n",
 			first.Round(time.Millisecond), (wall - last - latency).Round(time.Millisecond))
@@ -178,6 +185,55 @@ func BenchmarkSynthesis200(b *testing.B) {
 		fmt.Printf("reasons %v\n", res.Stats.Reasons)
 		fmt.Printf("Synthesis %d accepted of %d candidates: %d LLM calls x %s / %d = ideal %s; wall %s; ratio %.3f (target <= 1.25)\n",
 			res.Instances, res.Stats.Candidates, calls, latency, conc, ideal.Round(time.Millisecond), wall.Round(time.Millisecond), ratio)
+	}
+}
+
+// slowRun is the ratio above which BenchmarkSynthesis200 prints where the
+// run's time went: a run of the machine's slow periods ends near 1.5, a
+// stall (a retried task, a timeout) well above.
+const slowRun = 1.6
+
+// printSlowRun prints the parent workflow's history gaps over 300 ms and
+// its five slowest child starts, relative to the run's start, so a stall
+// can be traced to the event it delayed.
+func printSlowRun(t testing.TB, s *Stack, id string, start time.Time) {
+	it := s.Client.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var evs []*historypb.HistoryEvent
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Logf("slow run %s: history: %v", id, err)
+			return
+		}
+		evs = append(evs, e)
+	}
+	at := func(e *historypb.HistoryEvent) time.Duration {
+		return e.GetEventTime().AsTime().Sub(start).Round(time.Millisecond)
+	}
+	fmt.Printf("slow run %s: %d events in the parent's history\n", id, len(evs))
+	for i := 1; i < len(evs); i++ {
+		if gap := at(evs[i]) - at(evs[i-1]); gap > 300*time.Millisecond {
+			fmt.Printf("  %s without an event, then %s (event %d) at %s\n", gap, evs[i].GetEventType(), evs[i].GetEventId(), at(evs[i]))
+		}
+	}
+	initiated := map[int64]time.Duration{}
+	type childStart struct {
+		id        string
+		took, end time.Duration
+	}
+	var starts []childStart
+	for _, e := range evs {
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+			initiated[e.GetEventId()] = at(e)
+		case enumspb.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
+			a := e.GetChildWorkflowExecutionStartedEventAttributes()
+			starts = append(starts, childStart{a.GetWorkflowExecution().GetWorkflowId(), at(e) - initiated[a.GetInitiatedEventId()], at(e)})
+		}
+	}
+	slices.SortFunc(starts, func(a, b childStart) int { return cmp.Compare(b.took, a.took) })
+	for _, c := range starts[:min(5, len(starts))] {
+		fmt.Printf("  child %s started %s after its command, at %s\n", c.id, c.took, c.end)
 	}
 }
 
