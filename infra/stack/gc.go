@@ -9,11 +9,12 @@ import (
 // when $GOGC is not set. One process holds the Temporal server, the
 // workers, S3 and Redis; they allocate briskly, and at Go's default of 100
 // the collector took a tenth to a sixth of the CPU of a synthesis run on
-// two cores. At 400 it takes a few percent, for a heap up to five times the
-// live data (a synthesis run of 200 tau2 airline instances peaked at about
-// 800 MB resident instead of 470 MB). Set GOGC to choose otherwise, or
-// GOMEMLIMIT to cap the heap.
-const GCPercent = 400
+// two cores. A larger heap costs CPU too, in page faults and cache misses:
+// 400 made the heap up to five times the live data and measured slower
+// than 200 (a synthesis run of 200 tau2 airline instances: 650 MB
+// resident and 139k page faults at 400, 455 MB and 89k at 200). Set GOGC
+// to choose otherwise, or GOMEMLIMIT to cap the heap.
+const GCPercent = 200
 
 // TuneGC sets the collector's target to GCPercent unless $GOGC is set, and
 // returns a function that restores the previous target.
