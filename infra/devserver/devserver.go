@@ -202,6 +202,21 @@ func Start(ctx context.Context, opt Options) (_ *Server, err error) {
 			// most 20 times a second by default, sized for clusters of many
 			// shards: each hop then waited up to 50 ms for the next read.
 			dynamicconfig.TransferProcessorMaxPollRPS.Key(): []dynamicconfig.ConstrainedValue{{Value: 1000}},
+			// A parent starting many children at once has its lock wanted by
+			// every child start. A task that waits 500 ms for a workflow's
+			// lock in vain is resubmitted at once ten times, then only after
+			// 2.6 s, 2.9 s… (1 s x 1.1^attempt), so on a slow machine a few
+			// of a synthesis run's first children started 7.5 s after their
+			// command and the run waited for them (BenchmarkSynthesis200 at
+			// 2.1, about one run in five of the machine's slow periods). With
+			// the execution queue scheduler such a task goes to a queue of
+			// its workflow's tasks and is retried there without backoff. The
+			// queue runs 16 at once, not the default 2: the parent's own
+			// tasks (its workflow tasks, the finalize activity) join the
+			// queue while it lasts, and 2 held them behind the child starts
+			// (runs measured slower than without the queue).
+			dynamicconfig.TaskSchedulerEnableExecutionQueueScheduler.Key():           []dynamicconfig.ConstrainedValue{{Value: true}},
+			dynamicconfig.TaskSchedulerExecutionQueueSchedulerQueueConcurrency.Key(): []dynamicconfig.ConstrainedValue{{Value: 16}},
 		}),
 	)
 	if err != nil {
