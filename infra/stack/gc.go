@@ -11,9 +11,10 @@ import (
 // the collector took a tenth to a sixth of the CPU of a synthesis run on
 // two cores. A larger heap costs CPU too, in page faults and cache misses:
 // 400 made the heap up to five times the live data and measured slower
-// than 200 (a synthesis run of 200 tau2 airline instances: 650 MB
-// resident and 139k page faults at 400, 455 MB and 89k at 200). Set GOGC
-// to choose otherwise, or GOMEMLIMIT to cap the heap.
+// than 200 (BenchmarkSynthesis200's process, warm-up and 200 tau2
+// airline instances: 655 MB peak resident and 139k page faults at 400,
+// 455 MB and 89k at 200). Set GOGC to choose otherwise, or GOMEMLIMIT to
+// cap the heap.
 const GCPercent = 200
 
 // TuneGC sets the collector's target to GCPercent unless $GOGC is set, and
