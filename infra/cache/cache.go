@@ -205,8 +205,13 @@ func (c *Cache) SetJSON(ctx context.Context, key string, v any) {
 }
 
 // Cacheable reports whether req samples deterministically — temperature 0
-// or a fixed seed — so that its response may be replayed.
+// or a fixed seed — so that its response may be replayed. A request for a
+// token trace (RL rollouts) is never replayed: its log-probabilities belong
+// to the weights that answered, which change between training steps.
 func Cacheable(req llm.Request) bool {
+	if req.ReturnTokenIDs || req.Logprobs {
+		return false
+	}
 	return req.Temperature == 0 || req.Seed != nil
 }
 
@@ -219,6 +224,9 @@ type keyInput struct {
 	Temperature float32                          `json:"temperature"`
 	Seed        *int                             `json:"seed"`
 	MaxTokens   int                              `json:"max_tokens"`
+	// ResponseFormat is omitted when unset, so the keys of requests without
+	// one are what they were before it existed.
+	ResponseFormat *goopenai.ChatCompletionResponseFormat `json:"response_format,omitempty"`
 }
 
 // Digest is the hex SHA-256 of v's canonical JSON encoding: objects with

@@ -113,17 +113,20 @@ func TestWrapCachingPolicy(t *testing.T) {
 		name        string
 		temperature float32
 		seed        *int
+		trace       bool
 		cached      bool
 	}{
-		{"greedy", 0, nil, true},
-		{"greedy with seed", 0, seed(7), true},
-		{"sampled with seed", 0.7, seed(7), true},
-		{"sampled without seed", 0.7, nil, false},
-		{"sampled hot without seed", 1.5, nil, false},
+		{"greedy", 0, nil, false, true},
+		{"greedy with seed", 0, seed(7), false, true},
+		{"sampled with seed", 0.7, seed(7), false, true},
+		{"sampled without seed", 0.7, nil, false, false},
+		{"sampled hot without seed", 1.5, nil, false, false},
+		{"greedy token trace", 0, nil, true, false},
+		{"seeded token trace", 1, seed(7), true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Cacheable(llm.Request{Temperature: tt.temperature, Seed: tt.seed}); got != tt.cached {
+			if got := Cacheable(llm.Request{Temperature: tt.temperature, Seed: tt.seed, ReturnTokenIDs: tt.trace, Logprobs: tt.trace}); got != tt.cached {
 				t.Errorf("Cacheable = %v, want %v", got, tt.cached)
 			}
 			c, m := newMini(t, Options{})
@@ -131,6 +134,7 @@ func TestWrapCachingPolicy(t *testing.T) {
 			chat := c.Wrap("http://llm", inner)
 			req := baseRequest()
 			req.Temperature, req.Seed = tt.temperature, tt.seed
+			req.ReturnTokenIDs, req.Logprobs = tt.trace, tt.trace
 			for range 3 {
 				if _, err := chat.Complete(context.Background(), req); err != nil {
 					t.Fatal(err)
@@ -178,6 +182,13 @@ func TestKeyDistinguishesRequests(t *testing.T) {
 		{"other seed", "http://a", func(r *llm.Request) { r.Seed = seed(2) }},
 		{"seed zero", "http://a", func(r *llm.Request) { r.Seed = seed(0) }},
 		{"max tokens", "http://a", func(r *llm.Request) { r.MaxTokens = 512 }},
+		{"json object", "http://a", func(r *llm.Request) {
+			r.ResponseFormat = &goopenai.ChatCompletionResponseFormat{Type: goopenai.ChatCompletionResponseFormatTypeJSONObject}
+		}},
+		{"json schema", "http://a", func(r *llm.Request) {
+			r.ResponseFormat = &goopenai.ChatCompletionResponseFormat{Type: goopenai.ChatCompletionResponseFormatTypeJSONSchema,
+				JSONSchema: &goopenai.ChatCompletionResponseFormatJSONSchema{Name: "plan", Schema: json.RawMessage(`{"type":"object"}`)}}
+		}},
 	}
 	seen := map[string]string{base: "base"}
 	for _, tt := range tests {

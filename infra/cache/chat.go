@@ -8,11 +8,11 @@ import (
 
 // Key is the Redis key of req's response from endpoint: Prefix followed by
 // the Digest of {endpoint, model, messages, tools, temperature, seed,
-// max_tokens}. It is "" when req cannot be encoded as JSON (such a request
+// max_tokens, response_format}. It is "" when req cannot be encoded as JSON (such a request
 // is never cached).
 func (c *Cache) Key(endpoint string, req llm.Request) string {
 	d, err := Digest(keyInput{Endpoint: endpoint, Model: req.Model, Messages: req.Messages, Tools: req.Tools,
-		Temperature: req.Temperature, Seed: req.Seed, MaxTokens: req.MaxTokens})
+		Temperature: req.Temperature, Seed: req.Seed, MaxTokens: req.MaxTokens, ResponseFormat: req.ResponseFormat})
 	if err != nil {
 		return ""
 	}

@@ -5,6 +5,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,7 +76,13 @@ func New(cfg Config) *Client {
 		oc.BaseURL = cfg.BaseURL
 	}
 	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
+		hc := *cfg.HTTPClient
+		next := hc.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		hc.Transport = wireTransport{next: next}
+		oc.HTTPClient = &hc
 	} else {
 		// Keep a connection per concurrent request: the default transport
 		// keeps two idle connections per host, so with tens of calls in
@@ -83,7 +90,7 @@ func New(cfg Config) *Client {
 		// redialled (TLS included) for the next.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
-		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout, Transport: t}
+		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout, Transport: wireTransport{next: t}}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -95,13 +102,24 @@ func New(cfg Config) *Client {
 // Complete sends req, retrying retryable failures.
 func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, error) {
 	creq := goopenai.ChatCompletionRequest{
-		Model:       req.Model,
-		Messages:    req.Messages,
-		Tools:       req.Tools,
-		Temperature: req.Temperature,
-		Seed:        req.Seed,
-		MaxTokens:   req.MaxTokens,
+		Model:          req.Model,
+		Messages:       req.Messages,
+		Tools:          req.Tools,
+		Temperature:    req.Temperature,
+		Seed:           req.Seed,
+		MaxTokens:      req.MaxTokens,
+		ResponseFormat: req.ResponseFormat,
+		LogProbs:       req.Logprobs,
 	}
+	w := &wire{capture: req.ReturnTokenIDs}
+	if req.Temperature == 0 {
+		// go-openai omits a zero temperature; say it, or the server samples.
+		w.extra = append(w.extra, `"temperature":0,`...)
+	}
+	if req.ReturnTokenIDs {
+		w.extra = append(w.extra, `"return_token_ids":true,`...)
+	}
+	ctx = withWire(ctx, w)
 	backoff := c.cfg.InitialBackoff
 	for attempt := 0; ; attempt++ {
 		resp, err := c.attempt(ctx, creq)
@@ -109,7 +127,11 @@ func (c *Client) Complete(ctx context.Context, req llm.Request) (llm.Response, e
 			if len(resp.Choices) == 0 {
 				err = errors.New("response has no choices")
 			} else {
-				return llm.Response{Message: resp.Choices[0].Message, Usage: resp.Usage}, nil
+				out := llm.Response{Message: resp.Choices[0].Message, Usage: resp.Usage, FinishReason: string(resp.Choices[0].FinishReason)}
+				if req.ReturnTokenIDs {
+					out.Tokens = tokenTrace(w.body.Bytes(), resp.Choices[0].LogProbs)
+				}
+				return out, nil
 			}
 		}
 		if ctx.Err() != nil {
@@ -137,6 +159,23 @@ func (c *Client) attempt(ctx context.Context, creq goopenai.ChatCompletionReques
 		defer c.cfg.Slots.Release()
 	}
 	return c.c.CreateChatCompletion(ctx, creq)
+}
+
+// tokenTrace reads the token trace of a response body: the prompt's and
+// the first choice's token ids, the weight version, and the log-probs
+// go-openai decoded. nil when the server sent no token ids.
+func tokenTrace(body []byte, lp *goopenai.LogProbs) *llm.TokenTrace {
+	var f tokenFields
+	if json.Unmarshal(body, &f) != nil || len(f.Choices) == 0 || f.Choices[0].TokenIDs == nil {
+		return nil
+	}
+	tr := &llm.TokenTrace{PromptIDs: f.PromptTokenIDs, CompletionIDs: f.Choices[0].TokenIDs, WeightVersion: weightVersion(f.WeightVersion)}
+	if lp != nil {
+		for _, c := range lp.Content {
+			tr.Logprobs = append(tr.Logprobs, c.LogProb)
+		}
+	}
+	return tr
 }
 
 // StatusCode returns the HTTP status of an endpoint error, or 0.

@@ -3,6 +3,7 @@ package openai_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/eigendata/eigendata/llm"
 	"github.com/eigendata/eigendata/llm/openai"
@@ -113,5 +116,78 @@ func TestBackoffReleasesSlot(t *testing.T) {
 	wg.Wait()
 	if got := strings.Join(order, ","); got != "a,b,a" {
 		t.Errorf("attempts reached the endpoint in order %s, want a,b,a (b during a's backoff)", got)
+	}
+}
+
+// TestRequestWire: what reaches the server for each request option (a zero
+// temperature is sent, not omitted; return_token_ids and response_format
+// pass through), and the token trace read back from the response.
+func TestRequestWire(t *testing.T) {
+	var got map[string]json.RawMessage
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = nil
+		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
+			t.Errorf("request body: %v", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"x","object":"chat.completion","prompt_token_ids":[1,2,3],"weight_version":4,
+			"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"length","token_ids":[7,8],
+			"logprobs":{"content":[{"token":"o","logprob":-0.5},{"token":"k","logprob":-1.25}]}}]}`))
+	}))
+	defer srv.Close()
+	c := openai.New(openai.Config{BaseURL: srv.URL + "/v1", MaxRetries: -1})
+	tests := []struct {
+		name  string
+		req   llm.Request
+		want  map[string]string // raw JSON of fields that must be present
+		none  []string          // fields that must be absent
+		trace bool
+	}{
+		{"greedy", llm.Request{Model: "m"}, map[string]string{"temperature": "0"}, []string{"return_token_ids", "response_format"}, false},
+		{"sampled", llm.Request{Model: "m", Temperature: 0.5}, map[string]string{"temperature": "0.5"}, []string{"return_token_ids"}, false},
+		{"token trace", llm.Request{Model: "m", Temperature: 1, ReturnTokenIDs: true, Logprobs: true},
+			map[string]string{"temperature": "1", "return_token_ids": "true", "logprobs": "true"}, nil, true},
+		{"json schema", llm.Request{Model: "m", ResponseFormat: &goopenai.ChatCompletionResponseFormat{Type: goopenai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &goopenai.ChatCompletionResponseFormatJSONSchema{Name: "plan", Schema: json.RawMessage(`{"type":"object"}`)}}},
+			map[string]string{"temperature": "0", "response_format": `{"type":"json_schema","json_schema":{"name":"plan","schema":{"type":"object"},"strict":false}}`}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := c.Complete(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.want {
+				var a, b any
+				_ = json.Unmarshal(got[k], &a)
+				_ = json.Unmarshal([]byte(v), &b)
+				ja, _ := json.Marshal(a)
+				jb, _ := json.Marshal(b)
+				if string(ja) != string(jb) {
+					t.Errorf("%s = %s, want %s", k, got[k], v)
+				}
+			}
+			for _, k := range tt.none {
+				if _, ok := got[k]; ok {
+					t.Errorf("%s sent: %s", k, got[k])
+				}
+			}
+			if resp.FinishReason != "length" {
+				t.Errorf("FinishReason = %q", resp.FinishReason)
+			}
+			if !tt.trace {
+				if resp.Tokens != nil {
+					t.Errorf("token trace without asking: %+v", resp.Tokens)
+				}
+				return
+			}
+			tr := resp.Tokens
+			if tr == nil {
+				t.Fatal("no token trace")
+			}
+			if fmt.Sprintf("%v %v %v %s", tr.PromptIDs, tr.CompletionIDs, tr.Logprobs, tr.WeightVersion) != "[1 2 3] [7 8] [-0.5 -1.25] 4" {
+				t.Errorf("trace = %+v", *tr)
+			}
+		})
 	}
 }
