@@ -231,3 +231,5 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.0 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
+
+replace github.com/NVIDIA/go-nvml => ./third_party/go-nvml
