@@ -15,7 +15,6 @@ import (
 	"github.com/eigendata/eigendata/envs"
 	"github.com/eigendata/eigendata/envs/domains"
 	"github.com/eigendata/eigendata/envs/generate"
-	"github.com/eigendata/eigendata/envs/synthesis"
 )
 
 // Artifacts is the blob store activities write runs to.
@@ -69,16 +68,6 @@ type LoadedDomain struct {
 	Domain *envs.Domain
 	Tasks  map[string]*envs.Task
 	Order  []string
-
-	pairsOnce sync.Once
-	pairs     [][2]string
-}
-
-// EntityPairs are the domain's (user, reservation/order) pairs the
-// synthesis planner walks, computed once.
-func (ld *LoadedDomain) EntityPairs() [][2]string {
-	ld.pairsOnce.Do(func() { ld.pairs = synthesis.EntityPairs(ld.Domain) })
-	return ld.pairs
 }
 
 // Domains caches loaded domains per worker process: loading airline's

@@ -13,6 +13,7 @@ import (
 
 	"github.com/eigendata/eigendata/llm"
 	"github.com/eigendata/eigendata/llm/prompts"
+	"github.com/eigendata/eigendata/llm/roles"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -306,16 +307,24 @@ func (a *Evolve) EvolveDecide(ctx context.Context, d workflows.EvolveDecideInput
 		return res, err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Evolution %s\n\n- domain: `%s`; studied runs: %v\n- incumbent: `%s`, pilot acceptance %d/%d\n- decision: %s\n\n",
-		d.RunID, d.Input.Domain, d.Gather.Runs, d.Gather.Incumbent, inc.Accepted, inc.Candidates, res.Reason)
+	fmt.Fprintf(&b, "# Evolution %s\n\n- domain: `%s`; studied runs: %s\n- incumbent: `%s`, pilot acceptance %d/%d\n- decision: %s\n\n",
+		d.RunID, d.Input.Domain, strings.Join(d.Gather.Runs, ", "), d.Gather.Incumbent, inc.Accepted, inc.Candidates, res.Reason)
 	fmt.Fprintf(&b, "Incumbent pilot: yield %.2f accepted per 1k tokens (%d tokens), checker pass %.2f, judge pass %.2f.\n\n", yieldPer1k(inc), inc.Tokens, incC, incJ)
 	b.WriteString("| candidate | edit | accepted | yield /1k tokens | p (Fisher, one-sided) | checker pass | judge pass |\n|---|---|---|---|---|---|---|\n")
 	for _, e := range lin.Candidates {
 		fmt.Fprintf(&b, "| `%s` | %s | %d/%d | %.2f | %.3g | %.2f | %.2f |\n", e.Version, e.Edit, e.Accepted, e.Tried, e.Yield, e.PValue, e.Checker, e.Judge)
 	}
 	b.WriteString("\nReject reasons studied:\n\n")
-	for k, n := range d.Gather.Stats.Reasons {
-		fmt.Fprintf(&b, "- `%s`: %d\n", k, n)
+	reasons := make([]string, 0, len(d.Gather.Stats.Reasons))
+	for k := range d.Gather.Stats.Reasons {
+		reasons = append(reasons, k)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		ri, rj := d.Gather.Stats.Reasons[reasons[i]], d.Gather.Stats.Reasons[reasons[j]]
+		return ri > rj || ri == rj && reasons[i] < reasons[j]
+	})
+	for _, k := range reasons {
+		fmt.Fprintf(&b, "- `%s`: %d\n", k, d.Gather.Stats.Reasons[k])
 	}
 	if err := a.Blob.Put(ctx, res.ReportKey, []byte(b.String()), "text/markdown"); err != nil {
 		return res, err
@@ -395,14 +404,20 @@ func (a *Evolve) proposeWithModel(ctx context.Context, in workflows.EvolvePropos
 	current, _ := json.MarshalIndent(map[string]any{"prompts": inc.Prompts, "settings": inc.Settings}, "", " ")
 	stats, _ := json.MarshalIndent(map[string]any{"candidates": in.Gather.Stats.Candidates, "accepted": in.Gather.Stats.Accepted,
 		"stage_passed": in.Gather.Stats.StagePassed, "reject_reasons": in.Gather.Stats.Reasons}, "", " ")
+	// The input's temperature, else the incumbent version's for the evolver.
+	temperature := in.Evolver.Temperature
+	if temperature == 0 {
+		temperature = inc.Settings.Temperatures["evolver"]
+	}
 	var out []workflows.Candidate
 	var tried []string
 	for k := 0; k < in.K; k++ {
 		msg := fmt.Sprintf("Current prompts and settings:\n%s\n\nStatistics of recent runs:\n%s\n\nFailed examples:\n- %s\n\nEdits already proposed: %v\n\n"+
 			`Propose one different edit. Answer with JSON {"target": "prompt:<role>" or "setting:<name>", "value": ..., "rationale": ...}.`,
 			current, stats, strings.Join(in.Gather.Examples, "\n- "), tried)
-		resp, err := chat.Complete(ctx, llm.Request{Model: in.Evolver.Model, Temperature: in.Evolver.Temperature, Seed: in.Evolver.Seed,
-			Messages: []goopenai.ChatCompletionMessage{{Role: "system", Content: inc.Prompts["evolver"]}, {Role: "user", Content: msg}}})
+		resp, err := chat.Complete(ctx, llm.Request{Model: in.Evolver.Model, Temperature: temperature, Seed: in.Evolver.Seed,
+			MaxTokens: in.Evolver.MaxTokens, Messages: []goopenai.ChatCompletionMessage{{Role: "system", Content: inc.Prompts["evolver"]}, {Role: "user", Content: msg}},
+			ResponseFormat: editSchema(inc)})
 		if err != nil {
 			return out, err
 		}
@@ -429,3 +444,28 @@ func (a *Evolve) proposeWithModel(ctx context.Context, in workflows.EvolvePropos
 }
 
 var jsonObject = regexp.MustCompile("(?s)\\{.*\\}")
+
+// editSchema is the structured-output shape of an evolver's answer: a
+// target among the bundle's prompts and settings, a value and a rationale
+// (servers with grammar support then sample only edits that name a real
+// target; apply still checks the value).
+func editSchema(b prompts.Bundle) *goopenai.ChatCompletionResponseFormat {
+	var targets []string
+	for _, r := range prompts.Roles {
+		if _, ok := b.Prompts[r]; ok {
+			targets = append(targets, "prompt:"+r)
+		}
+	}
+	targets = append(targets, "setting:judge_strictness", "setting:max_steps", "setting:retries", "setting:concurrency")
+	for _, r := range prompts.Roles {
+		targets = append(targets, "setting:temperature:"+r)
+	}
+	for _, st := range []string{"judge"} {
+		targets = append(targets, "setting:stage:"+st)
+	}
+	return roles.JSONSchema("evolver_edit", map[string]any{"type": "object", "properties": map[string]any{
+		"target":    map[string]any{"type": "string", "enum": targets},
+		"value":     map[string]any{"type": []string{"string", "number", "boolean"}},
+		"rationale": map[string]any{"type": "string", "maxLength": 200},
+	}, "required": []string{"target", "value", "rationale"}, "additionalProperties": false})
+}

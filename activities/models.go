@@ -88,7 +88,7 @@ func (m *Models) Chat(cfg workflows.ModelConfig) (llm.Chat, error) {
 }
 
 func sampling(cfg workflows.ModelConfig) llm.Sampling {
-	return llm.Sampling{Model: cfg.Model, Temperature: cfg.Temperature, Seed: cfg.Seed}
+	return llm.Sampling{Model: cfg.Model, Temperature: cfg.Temperature, Seed: cfg.Seed, MaxTokens: cfg.MaxTokens}
 }
 
 // usageOf reports a participant's token usage, if it tracks any.

@@ -51,10 +51,16 @@ func PlotSeries(title, xLabel, yLabel string, passK []float64) ([]byte, error) {
 		return left + (i-1)*pw/(k-1)
 	}
 	yAt := func(v float64) int { return top + ph - int(v*float64(ph)) }
+	// Label every step-th point (and the last), so that long series (an RL
+	// run of 30 iterations) keep readable axes and values.
+	step := max(1, (k+11)/12)
+	labelled := func(i int) bool { return i == k || (i-1)%step == 0 }
 	for i := 1; i <= k; i++ {
 		x := xAt(i)
 		line(img, x, top+ph, x, top+ph+5, black)
-		text(x-3, top+ph+18, fmt.Sprint(i), black)
+		if labelled(i) {
+			text(x-3, top+ph+18, fmt.Sprint(i), black)
+		}
 		if i > 1 {
 			line(img, xAt(i-1), yAt(passK[i-1]), x, yAt(passK[i]), blue)
 		}
@@ -63,7 +69,9 @@ func PlotSeries(title, xLabel, yLabel string, passK []float64) ([]byte, error) {
 				img.Set(x+dx, yAt(passK[i])+dy, blue)
 			}
 		}
-		text(x+5, yAt(passK[i])-6, fmt.Sprintf("%.3f", passK[i]), blue)
+		if labelled(i) {
+			text(x+5, yAt(passK[i])-6, fmt.Sprintf("%.3f", passK[i]), blue)
+		}
 	}
 	text(left, 24, title, black)
 	text(left+pw/2-10, h-12, xLabel, black)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"golang.org/x/sync/errgroup"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/eigendata/eigendata/envs"
 	"github.com/eigendata/eigendata/envs/evaluator"
+	"github.com/eigendata/eigendata/envs/synthesis"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -163,7 +165,43 @@ func markdownReport(in workflows.EvalReportInput, out workflows.EvalResult, rewa
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		fmt.Fprintf(&b, "| `%s` | %v |\n", id, rewards[id])
+		rs := make([]string, len(rewards[id]))
+		for i, r := range rewards[id] {
+			rs[i] = strconv.FormatFloat(r, 'g', 4, 64)
+		}
+		fmt.Fprintf(&b, "| `%s` | %s |\n", id, strings.Join(rs, ", "))
+	}
+	return b.String()
+}
+
+// synthReport renders a synthesis run's report.md: the run, the stage
+// acceptance, the reject reasons, tokens per role, and the coverage of the
+// kept instances (write tools, intent combinations, refusals).
+func synthReport(m Manifest) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Synthesis %s\n\n", m.RunID)
+	if m.Baseline {
+		b.WriteString("> **Baseline**: the offline provider (rule-based roles) produced these instances; no model was used.\n\n")
+	}
+	fmt.Fprintf(&b, "- domain: `%s`, prompt version: `%s`\n- accepted: %d of %d candidates (%d near-duplicates dropped)\n\n",
+		m.Input.Domain, m.PromptVersion, len(m.Instances), m.Stats.Candidates, len(m.Dropped))
+	b.WriteString("| stage | passed | entered |\n|---|---|---|\n")
+	for _, s := range workflows.SynthStages {
+		v := m.StageAcceptance[s]
+		fmt.Fprintf(&b, "| %s | %d | %d |\n", s, v[0], v[1])
+	}
+	if len(m.Stats.Reasons) > 0 {
+		b.WriteString("\n| reject reason | candidates |\n|---|---|\n")
+		for _, s := range synthesis.Counted(m.Stats.Reasons) {
+			i := strings.LastIndex(s, "=")
+			fmt.Fprintf(&b, "| `%s` | %s |\n", s[:i], s[i+1:])
+		}
+	}
+	if len(m.Stats.Tokens) > 0 {
+		fmt.Fprintf(&b, "\nTokens per role: %s\n", strings.Join(synthesis.Counted(m.Stats.Tokens), ", "))
+	}
+	if m.Coverage != nil {
+		b.WriteString("\n" + m.Coverage.Markdown())
 	}
 	return b.String()
 }

@@ -49,10 +49,32 @@ type Synth struct {
 	// verify stage that follows it.
 	checkers sandbox.Cache
 
-	mu       sync.Mutex
-	bundles  map[string]prompts.Bundle
-	memoOnce sync.Once
-	memoP    *artifactMemo
+	mu      sync.Mutex
+	bundles map[string]prompts.Bundle
+	// planners are the domains' scenario planners (built once each).
+	plannerMu sync.Mutex
+	planners  map[*envs.Domain]*synthesis.Planner
+	memoOnce  sync.Once
+	memoP     *artifactMemo
+}
+
+// planner returns the domain's scenario planner, built once per loaded
+// domain (it explores the database for the kinds it can ground).
+func (a *Synth) planner(ld *LoadedDomain) (*synthesis.Planner, error) {
+	a.plannerMu.Lock()
+	defer a.plannerMu.Unlock()
+	if p, ok := a.planners[ld.Domain]; ok {
+		return p, nil
+	}
+	p, err := synthesis.NewPlanner(ld.Domain)
+	if err != nil {
+		return nil, workflows.InvalidInput("domain", "%v", err)
+	}
+	if a.planners == nil {
+		a.planners = map[*envs.Domain]*synthesis.Planner{}
+	}
+	a.planners[ld.Domain] = p
+	return p, nil
 }
 
 func (a *Synth) memo() *artifactMemo {
@@ -121,8 +143,16 @@ func (a *Synth) SynthPrepare(ctx context.Context, in workflows.SynthInput) (work
 		}
 		out.Tau2Data = root
 	}
-	if _, err := a.Domains.Get(DomainKey{Name: in.Domain, Tau2Data: out.Tau2Data, Seed: in.Seed}); err != nil {
+	ld, err := a.Domains.Get(DomainKey{Name: in.Domain, Tau2Data: out.Tau2Data, Seed: in.Seed})
+	if err != nil {
 		return out, workflows.InvalidInput("tau2_data", "loading %s: %v", in.Domain, err)
+	}
+	p, err := a.planner(ld)
+	if err != nil {
+		return out, err
+	}
+	if _, err := p.Restrict(in.Intents, in.MaxIntents); err != nil {
+		return out, workflows.InvalidInput("intents", "%v", err)
 	}
 	var b prompts.Bundle
 	if in.PromptVersion == "" || in.PromptVersion == "active" {
@@ -142,17 +172,29 @@ func (a *Synth) SynthPrepare(ctx context.Context, in workflows.SynthInput) (work
 	return out, nil
 }
 
-// roleModel is a model role's client with its prompt version's bundle.
-func (a *Synth) roleModel(ctx context.Context, in workflows.InstanceInput, cfg workflows.ModelConfig) (roles.Model, prompts.Bundle, error) {
+// roleModel is a model role's client with its prompt version's bundle:
+// the version's temperature for the role (unless the input sets one) and
+// its retries of malformed answers.
+func (a *Synth) roleModel(ctx context.Context, in workflows.InstanceInput, role string, cfg workflows.ModelConfig) (roles.Model, prompts.Bundle, error) {
 	b, err := a.bundle(ctx, in.PromptVersion)
 	if err != nil {
 		return roles.Model{}, b, err
 	}
 	c, err := a.Models.Chat(cfg)
 	if err != nil {
-		return roles.Model{}, b, workflows.InvalidInput("roles", "%v", err)
+		return roles.Model{}, b, workflows.InvalidInput("roles."+role, "%v", err)
 	}
-	return roles.Model{Chat: c, Sampling: sampling(cfg)}, b, nil
+	return roles.Model{Chat: c, Sampling: roleSampling(b, role, cfg), Retries: b.Settings.Retries}, b, nil
+}
+
+// roleSampling is a role's sampling settings: the input's, with the prompt
+// version's temperature for the role when the input's is 0 (unset).
+func roleSampling(b prompts.Bundle, role string, cfg workflows.ModelConfig) llm.Sampling {
+	s := sampling(cfg)
+	if s.Temperature == 0 {
+		s.Temperature = b.Settings.Temperatures[role]
+	}
+	return s
 }
 
 func reject(reason, detail string) workflows.StageResult {
@@ -167,14 +209,21 @@ func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ wor
 	if err != nil {
 		return workflows.StageResult{}, err
 	}
+	p, err := a.planner(ld)
+	if err != nil {
+		return workflows.StageResult{}, err
+	}
+	if p, err = p.Restrict(in.Intents, in.MaxIntents); err != nil {
+		return workflows.StageResult{}, workflows.InvalidInput("intents", "%v", err)
+	}
 	var sc synthesis.Scenario
 	tokens := 0
 	if in.Roles.Planner.Provider == "openai" {
-		m, b, err := a.roleModel(ctx, in, in.Roles.Planner)
+		m, b, err := a.roleModel(ctx, in, "planner", in.Roles.Planner)
 		if err != nil {
 			return workflows.StageResult{}, err
 		}
-		sc, tokens, err = roles.Plan(ctx, m, b.Prompts["planner"], ld.Domain, ld.EntityPairs(), in.Seed, 8)
+		sc, tokens, err = roles.Plan(ctx, m, b.Prompts["planner"], p, in.Seed, 8)
 		switch {
 		case errors.Is(err, roles.ErrMalformed):
 			return workflows.StageResult{Reason: synthesis.ReasonPlanMalformed, Detail: err.Error(), Tokens: tokens}, nil
@@ -184,7 +233,7 @@ func (a *Synth) SynthPlan(ctx context.Context, in workflows.InstanceInput, _ wor
 			return workflows.StageResult{}, err
 		}
 	} else {
-		sc, err = synthesis.PlanAt(ld.Domain, ld.EntityPairs(), in.DomainSeed, in.Index, in.Seed)
+		sc, err = p.PlanAt(in.DomainSeed, in.Index, in.Seed)
 		if errors.Is(err, synthesis.ErrNoEntity) {
 			return reject(synthesis.ReasonPlanNoEntity, err.Error()), nil
 		} else if err != nil {
@@ -222,12 +271,12 @@ func (a *Synth) SynthBlueprint(ctx context.Context, in workflows.InstanceInput, 
 	if v := synthesis.CheckPolicy(ld.Domain, sc, bp); len(v) > 0 {
 		return reject(synthesis.ReasonBlueprintPolicy, fmt.Sprintf("%s: %s", v[0].Rule, v[0].Detail)), nil
 	}
-	ex := synthesis.Execute(ld.Domain, bp.Actions)
+	ex := synthesis.Execute(ld.Domain, sc, bp.Actions)
 	if len(ex.Errors) > 0 {
 		return reject(synthesis.ReasonBlueprintToolError, ex.Errors[0]), nil
 	}
 	gold := synthesis.GoldFrom(ld.Domain, sc, ex)
-	doc := BlueprintDoc{Blueprint: bp, GoldHash: gold.Hash, GoldView: gold.View, Outputs: ex.Outputs, Diff: gold.Diff, Closing: closing(sc, bp)}
+	doc := BlueprintDoc{Blueprint: bp, GoldHash: gold.Hash, GoldView: gold.View, Outputs: ex.Outputs, Diff: gold.Diff, Closing: synthesis.Closing(sc, bp)}
 	key := InstanceKey(in.RunID, in.Index, "blueprint.json")
 	d, err := a.putJSON(ctx, key, doc)
 	return workflows.StageResult{OK: true, Key: key, Digest: d}, err
@@ -240,17 +289,6 @@ func (a *Synth) gold(ld *LoadedDomain, sc synthesis.Scenario, bp BlueprintDoc) s
 		return synthesis.GoldOf(ld.Domain, sc, bp.Blueprint)
 	}
 	return synthesis.Gold{Hash: bp.GoldHash, View: bp.GoldView, Diff: bp.Diff}
-}
-
-func closing(sc synthesis.Scenario, bp synthesis.Blueprint) string {
-	s := "Your request has been completed."
-	if bp.Refusal {
-		s = "I'm sorry, but I cannot do that: " + sc.Why + "."
-	}
-	if len(bp.Communicate) > 0 {
-		s += " For your information: " + strings.Join(bp.Communicate, "; ") + "."
-	}
-	return s
 }
 
 // TranscriptDoc is the stored dialogue.
@@ -316,7 +354,12 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 		if err != nil {
 			return workflows.StageResult{}, workflows.InvalidInput("roles.agent", "%v", err)
 		}
-		agent = llm.NewAgent(c, sampling(in.Roles.Agent), env)
+		ag := llm.NewAgent(c, roleSampling(b, "agent", in.Roles.Agent), env)
+		// The version's agent prompt steers the synthesis assistant; the
+		// dataset's records keep tau2's system prompt, which the trained
+		// agent will be evaluated with.
+		ag.System = llm.AgentSystemPromptWith(b.Prompts["agent"], env.Policy())
+		agent = ag
 	} else {
 		agent = offline.CarefulAgent{Task: &task, Identity: sc.Identity(), Mutates: env.Mutates, Closing: bp.Closing}
 	}
@@ -325,7 +368,7 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 		if err != nil {
 			return workflows.StageResult{}, workflows.InvalidInput("roles.user", "%v", err)
 		}
-		user = llm.NewUser(c, sampling(in.Roles.User), env, &task, b.Prompts["user"])
+		user = llm.NewUser(c, roleSampling(b, "user", in.Roles.User), env, &task, b.Prompts["user"])
 	} else {
 		user = offline.TemplateUser{Task: &task, Withhold: !strings.Contains(b.Prompts["user"], prompts.RevealDirective)}
 	}
@@ -347,7 +390,7 @@ func (a *Synth) SynthDialogue(ctx context.Context, in workflows.InstanceInput, r
 		return workflows.StageResult{}, err
 	}
 	out := workflows.StageResult{OK: true, Key: key, Digest: d, Tokens: doc.AgentTokens + doc.UserTokens}
-	if reason, detail := synthesis.CheckDialogue(sc, res.Messages, doc.Termination, env.HasTool); reason != "" {
+	if reason, detail := synthesis.CheckDialogue(sc, res.Messages, doc.Termination, res.Err, env.HasTool); reason != "" {
 		out.OK, out.Reason, out.Detail = false, reason, detail
 	}
 	return out, nil
@@ -364,12 +407,11 @@ func (a *Synth) SynthChecker(ctx context.Context, in workflows.InstanceInput, re
 	goldView := a.gold(ld, sc, bp).View
 	src, tokens := "", 0
 	if in.Roles.Checker.Provider == "openai" {
-		m, b, err := a.roleModel(ctx, in, in.Roles.Checker)
+		m, b, err := a.roleModel(ctx, in, "checker", in.Roles.Checker)
 		if err != nil {
 			return workflows.StageResult{}, err
 		}
-		src, tokens, err = roles.WriteChecker(ctx, m, b.Prompts["checker"], roles.CheckerRequest{Scenario: sc, Refusal: bp.Blueprint.Refusal,
-			GoldView: goldView, Diff: bp.Diff, Communicate: bp.Blueprint.Communicate})
+		src, tokens, err = roles.WriteChecker(ctx, m, b.Prompts["checker"], roles.NewCheckerRequest(sc, bp.Blueprint, goldView, bp.Diff))
 		if errors.Is(err, roles.ErrMalformed) {
 			return workflows.StageResult{Reason: synthesis.ReasonCheckerMalformed, Detail: err.Error(), Tokens: tokens}, nil
 		} else if err != nil {
@@ -439,7 +481,7 @@ func (a *Synth) SynthJudge(ctx context.Context, in workflows.InstanceInput, refs
 	tokens := 0
 	if on, set := b.Settings.Stages["judge"]; !set || on {
 		if in.Roles.Judge.Provider == "openai" {
-			m, _, err := a.roleModel(ctx, in, in.Roles.Judge)
+			m, _, err := a.roleModel(ctx, in, "judge", in.Roles.Judge)
 			if err != nil {
 				return workflows.StageResult{}, err
 			}

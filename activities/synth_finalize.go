@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eigendata/eigendata/envs"
+	"github.com/eigendata/eigendata/envs/synthesis"
 	"github.com/eigendata/eigendata/llm"
 	"github.com/eigendata/eigendata/workflows"
 )
@@ -24,7 +25,8 @@ import (
 const ShardSize = 500
 
 // NearDuplicate is the shingle-Jaccard similarity of two instances' user
-// instructions above which the later one is dropped.
+// instructions above which the later one is dropped, when both ask for the
+// same plan (planKey).
 const NearDuplicate = 0.9
 
 // Manifest describes a synthesis run (runs/<run>/manifest.json).
@@ -41,6 +43,11 @@ type Manifest struct {
 	Shards          []string          `json:"dataset_shards"`
 	TasksKey        string            `json:"tasks_key"`
 	Baseline        bool              `json:"baseline"`
+	// Coverage is what the kept instances exercise: write tools, intent
+	// combinations, refusals.
+	Coverage *synthesis.Coverage `json:"coverage,omitempty"`
+	// ReportKey is the run's report.
+	ReportKey string `json:"report_key,omitempty"`
 }
 
 // shingles is the set of a text's word 3-grams (lower-cased), as sorted
@@ -139,6 +146,47 @@ func nearDuplicates(sets [][]uint64, t float64) []bool {
 			for _, h := range prefix {
 				index[h] = append(index[h], i)
 			}
+		}
+	}
+	return dup
+}
+
+// planKey is what a task asks to be done: its initial state's set-up
+// calls and its gold writes (reads left out). Near-duplicates ask for the
+// same plan in nearly the same words; telecom tasks share their words per
+// resolution path (as tau2's do) and differ in the issues set up and fixed.
+func planKey(t envs.Task, mutates func(string) bool) string {
+	var b strings.Builder
+	if t.InitialState != nil {
+		for _, a := range t.InitialState.InitializationActions {
+			fmt.Fprintf(&b, "%s %s %s\n", a.EnvType, a.FuncName, a.Arguments)
+		}
+	}
+	if t.EvaluationCriteria != nil {
+		for _, a := range t.EvaluationCriteria.Actions {
+			if mutates(a.Name) {
+				fmt.Fprintf(&b, "%s %s %s\n", a.Who(), a.Name, a.Arguments)
+			}
+		}
+	}
+	return b.String()
+}
+
+// nearDuplicatesByPlan is nearDuplicates within each group of sets with the
+// same plan key.
+func nearDuplicatesByPlan(sets [][]uint64, keys []string, t float64) []bool {
+	groups := map[string][]int{}
+	for i, k := range keys {
+		groups[k] = append(groups[k], i)
+	}
+	dup := make([]bool, len(sets))
+	for _, idx := range groups {
+		g := make([][]uint64, len(idx))
+		for j, i := range idx {
+			g[j] = sets[i]
+		}
+		for j, d := range nearDuplicates(g, t) {
+			dup[idx[j]] = d
 		}
 	}
 	return dup
@@ -330,12 +378,14 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].inst.Index < items[j].inst.Index })
 	sets := make([][]uint64, len(items))
+	keys := make([]string, len(items))
+	env := ld.Domain.NewEnv()
 	for i := range items {
-		sets[i] = items[i].shingles
+		sets[i], keys[i] = items[i].shingles, planKey(items[i].inst.Task, env.Mutates)
 	}
 	var kept []*item
 	var dropped []string
-	for i, dup := range nearDuplicates(sets, NearDuplicate) {
+	for i, dup := range nearDuplicatesByPlan(sets, keys, NearDuplicate) {
 		if dup {
 			dropped = append(dropped, items[i].inst.ID)
 			continue
@@ -377,7 +427,13 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 		res.Shards = append(res.Shards, key)
 		puts.Go(func() error { return a.Blob.Put(pctx, key, shard, "application/jsonl") })
 	}
-	puts.Go(func() error { return putJSON(pctx, a.Blob, res.TasksKey, tasks) })
+	puts.Go(func() error {
+		b, err := synthesis.MarshalTasks(tasks)
+		if err != nil {
+			return err
+		}
+		return a.Blob.Put(pctx, res.TasksKey, b, "application/json")
+	})
 	// The checkers directory ends holding exactly the kept instances':
 	// the record stage wrote each accepted one's, so only near-duplicates,
 	// surplus and exact duplicates are removed here (and any missing, from
@@ -413,6 +469,9 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	if err := puts.Wait(); err != nil {
 		return res, err
 	}
+	cov := synthesis.CoverageOf(ld.Domain, tasks)
+	c := workflows.SynthCoverage(*cov)
+	res.Coverage, res.ReportKey = &c, prefix+"report.md"
 	m := Manifest{RunID: in.RunID, Created: time.Now().UTC(), Input: in.Input, PromptVersion: in.Input.PromptVersion, Stats: res.Stats,
 		StageAcceptance: map[string][2]int{}, Dropped: dropped, Shards: res.Shards, TasksKey: res.TasksKey,
 		Baseline: in.Input.Roles.Agent.Label() == "offline-baseline" || in.Input.Roles.User.Label() == "offline-baseline"}
@@ -423,6 +482,10 @@ func (a *Synth) SynthFinalize(ctx context.Context, in workflows.FinalizeInput) (
 	}
 	for _, it := range kept {
 		m.Instances = append(m.Instances, InstanceKey(in.RunID, it.inst.Index, "instance.json"))
+	}
+	m.Coverage, m.ReportKey = cov, res.ReportKey
+	if err := a.Blob.Put(ctx, res.ReportKey, []byte(synthReport(m)), "text/markdown"); err != nil {
+		return res, err
 	}
 	return res, putJSON(ctx, a.Blob, res.ManifestKey, m)
 }

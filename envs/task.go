@@ -151,17 +151,17 @@ func (a EnvAssertion) Expected() bool { return a.AssertValue == nil || *a.Assert
 
 // Action is a gold tool call of a task.
 type Action struct {
-	ActionID    string          `json:"action_id"`
-	Requestor   Requestor       `json:"requestor,omitempty"`
-	Name        string          `json:"name"`
-	Arguments   json.RawMessage `json:"arguments"`
-	Info        *string         `json:"info,omitempty"`
-	CompareArgs []string        `json:"compare_args,omitempty"`
-	// compareAll is true when compare_args was absent or null.
-	compareSet bool
+	ActionID  string          `json:"action_id"`
+	Requestor Requestor       `json:"requestor,omitempty"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+	Info      *string         `json:"info,omitempty"`
+	// CompareArgs are the arguments a matching call must agree on: nil
+	// (tau2's null or absent) compares all of them, an empty list none.
+	CompareArgs []string `json:"compare_args,omitempty"`
 }
 
-// UnmarshalJSON records whether compare_args was given.
+// UnmarshalJSON keeps an empty compare_args list apart from a missing one.
 func (a *Action) UnmarshalJSON(b []byte) error {
 	type plain Action
 	var p struct {
@@ -173,13 +173,27 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	}
 	*a = Action(p.plain)
 	if p.CompareArgs != nil {
-		a.CompareArgs = *p.CompareArgs
-		a.compareSet = true
+		a.CompareArgs = append([]string{}, *p.CompareArgs...)
 	}
 	if a.Requestor == "" {
 		a.Requestor = Assistant
 	}
 	return nil
+}
+
+// MarshalJSON writes an empty compare_args list as [] (compare nothing)
+// and a nil one not at all (compare all), as tau2 reads them.
+func (a Action) MarshalJSON() ([]byte, error) {
+	type plain Action
+	p := struct {
+		plain
+		CompareArgs *[]string `json:"compare_args,omitempty"`
+	}{plain: plain(a)}
+	if a.CompareArgs != nil {
+		ca := a.CompareArgs
+		p.CompareArgs = &ca
+	}
+	return json.Marshal(p)
 }
 
 // Who returns the requestor (assistant by default).
@@ -201,8 +215,7 @@ func (a Action) Matches(tc ToolCall) bool {
 	_ = json.Unmarshal(tc.Arguments, &callArgs)
 	_ = json.Unmarshal(a.Arguments, &goldArgs)
 	keys := a.CompareArgs
-	if !a.compareSet {
-		keys = keys[:0:0]
+	if keys == nil {
 		for k := range callArgs {
 			keys = append(keys, k)
 		}

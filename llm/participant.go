@@ -27,6 +27,17 @@ func AgentSystemPrompt(policy string) string {
 	return "<instructions>\n" + AgentInstruction + "\n</instructions>\n<policy>\n" + policy + "\n</policy>"
 }
 
+// AgentSystemPromptWith is AgentSystemPrompt with further instructions
+// (a synthesis prompt version's agent prompt) after tau2's own; without
+// any it is AgentSystemPrompt.
+func AgentSystemPromptWith(extra, policy string) string {
+	extra = strings.TrimSpace(extra)
+	if extra == "" {
+		return AgentSystemPrompt(policy)
+	}
+	return "<instructions>\n" + AgentInstruction + "\n\n" + extra + "\n</instructions>\n<policy>\n" + policy + "\n</policy>"
+}
+
 // UserSystemPrompt renders tau2's user-simulator system prompt from the
 // global guidelines and the task's scenario.
 func UserSystemPrompt(guidelines string, scenario envs.UserScenario) string {
@@ -46,6 +57,8 @@ type Sampling struct {
 	Model       string  `json:"model"`
 	Temperature float32 `json:"temperature"`
 	Seed        *int    `json:"seed,omitempty"`
+	// MaxTokens bounds each answer (0: the server's default).
+	MaxTokens int `json:"max_tokens,omitempty"`
 }
 
 // Agent is an LLM tool-calling agent (tau2's LLMAgent) over a Chat.
@@ -55,6 +68,12 @@ type Agent struct {
 	System   string
 	Tools    []envs.OpenAITool
 	Usage    Usage
+	// RecordTraces asks the endpoint for token ids and log-probs on every
+	// call and keeps each call's trace in Traces, in call order (token-mode
+	// RL rollouts). A call whose response carried no trace records a zero
+	// TokenTrace, so Traces[i] is always the i-th call's.
+	RecordTraces bool
+	Traces       []TokenTrace
 }
 
 // NewAgent builds the agent for env (its policy and agent tools).
@@ -72,7 +91,28 @@ func (a *Agent) Next(ctx context.Context, traj []envs.Message) (envs.Message, er
 	for _, m := range episode.VisibleToAgent(traj) {
 		msgs = append(msgs, toOpenAI(m, false))
 	}
-	return complete(ctx, a.Chat, a.Sampling, msgs, a.Tools, envs.RoleAssistant, &a.Usage)
+	chat := a.Chat
+	if a.RecordTraces {
+		chat = agentChat{a}
+	}
+	return complete(ctx, chat, a.Sampling, msgs, a.Tools, envs.RoleAssistant, &a.Usage)
+}
+
+// agentChat asks for the token ids and log-probs of the agent's calls and
+// records each call's trace (RecordTraces).
+type agentChat struct{ a *Agent }
+
+func (c agentChat) Complete(ctx context.Context, req Request) (Response, error) {
+	req.ReturnTokenIDs, req.Logprobs = true, true
+	resp, err := c.a.Chat.Complete(ctx, req)
+	if err == nil {
+		var tr TokenTrace
+		if resp.Tokens != nil {
+			tr = *resp.Tokens
+		}
+		c.a.Traces = append(c.a.Traces, tr)
+	}
+	return resp, err
 }
 
 // User is an LLM user simulator (tau2's UserSimulator) over a Chat: it sees
@@ -105,7 +145,7 @@ func (u *User) Next(ctx context.Context, traj []envs.Message) (envs.Message, err
 }
 
 func complete(ctx context.Context, chat Chat, s Sampling, msgs []goopenai.ChatCompletionMessage, tools []envs.OpenAITool, role envs.Role, usage *Usage) (envs.Message, error) {
-	req := Request{Model: s.Model, Messages: msgs, Temperature: s.Temperature, Seed: s.Seed}
+	req := Request{Model: s.Model, Messages: msgs, Temperature: s.Temperature, Seed: s.Seed, MaxTokens: s.MaxTokens}
 	for _, t := range tools {
 		req.Tools = append(req.Tools, goopenai.Tool{Type: goopenai.ToolTypeFunction, Function: &goopenai.FunctionDefinition{
 			Name: t.Function.Name, Description: t.Function.Description, Parameters: t.Function.Parameters,

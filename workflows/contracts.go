@@ -42,6 +42,9 @@ type ModelConfig struct {
 	// only when temperature is 0 or a seed is set).
 	Temperature float32 `json:"temperature,omitempty"`
 	Seed        *int    `json:"seed,omitempty"`
+	// MaxTokens bounds each answer (0: the server's default); small local
+	// models otherwise ramble to the server's limit.
+	MaxTokens int `json:"max_tokens,omitempty"`
 }
 
 // Label names the model for reports and search attributes.

@@ -39,6 +39,9 @@ func ValidateModel(role string, m ModelConfig) error {
 		if m.Temperature < 0 || m.Temperature > 2 {
 			return InvalidInput(role+".temperature", "must be in [0, 2] (got %g)", m.Temperature)
 		}
+		if m.MaxTokens < 0 {
+			return InvalidInput(role+".max_tokens", "must be >= 0 (got %d)", m.MaxTokens)
+		}
 		return nil
 	}
 	return InvalidInput(role+".provider", "must be offline or openai (got %q)", m.Provider)

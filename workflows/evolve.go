@@ -99,7 +99,7 @@ type EvolveResult struct {
 // Validate checks an EvolveInput without I/O.
 func (in *EvolveInput) Validate() error {
 	if !synthDomains[in.Domain] {
-		return InvalidInput("domain", "evolution runs synthesis on gen-airline, gen-retail, airline or retail (got %q)", in.Domain)
+		return InvalidInput("domain", "evolution runs synthesis on gen-airline, gen-retail, airline, retail or telecom (got %q)", in.Domain)
 	}
 	if in.Candidates < 0 || in.Candidates > 8 {
 		return InvalidInput("candidates", "must be in [1, 8] (got %d)", in.Candidates)

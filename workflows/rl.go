@@ -1,7 +1,9 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -22,12 +24,72 @@ const (
 	ActUserSFTBuild = "UserSFTBuild" // cpu: user-simulator SFT data from synthetic dialogues
 )
 
-// WeightSync says how the inference server learns about new weights.
+// WeightSync says how the inference server learns about new weights. Any
+// of the three may be set; they run in the order command, URL, policy URL.
 type WeightSync struct {
-	// Command runs with CHECKPOINT (local path) and CHECKPOINT_URI set.
+	// Command runs with CHECKPOINT_URI (the checkpoint's S3 prefix) and
+	// MODEL_NAME (the name the new weights are to be served under) set.
 	Command []string `json:"command,omitempty"`
-	// URL receives a POST {"checkpoint_uri": ...}.
+	// URL receives a POST {"checkpoint_uri": ..., "model": ...}.
 	URL string `json:"url,omitempty"`
+	// PolicyURL is an eigendata policy server's base URL (".../v1";
+	// infra/modelserver with the torch backend): the checkpoint's files
+	// (optimizer state left out) are POSTed to <policy_url>/weights as a
+	// tar; the server loads them and answers with its new weight version.
+	PolicyURL string `json:"policy_url,omitempty"`
+}
+
+// Enabled reports whether any hook is set.
+func (s WeightSync) Enabled() bool { return len(s.Command) > 0 || s.URL != "" || s.PolicyURL != "" }
+
+// WeightSyncInput is the WeightSync activity's input (from RLWorkflow
+// version 1 on; earlier histories pass the WeightSync and the checkpoint
+// as two arguments, which the activity still accepts).
+type WeightSyncInput struct {
+	Sync       WeightSync `json:"sync"`
+	Checkpoint string     `json:"checkpoint"`
+	// Model is the name the new weights are served under
+	// (VersionedModel of the policy's model and the checkpoint).
+	Model string `json:"model"`
+}
+
+// UnmarshalJSON also accepts the legacy argument, a bare WeightSync
+// ({"command", "url"}), which earlier histories pass.
+func (in *WeightSyncInput) UnmarshalJSON(b []byte) error {
+	type plain WeightSyncInput
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return err
+	}
+	if _, ok := probe["sync"]; ok || len(probe) == 0 {
+		return json.Unmarshal(b, (*plain)(in))
+	}
+	*in = WeightSyncInput{}
+	return json.Unmarshal(b, &in.Sync)
+}
+
+// WeightSyncResult is what the inference server reported.
+type WeightSyncResult struct {
+	// WeightVersion is the policy server's weight version after loading
+	// ("" for hooks that report none).
+	WeightVersion string `json:"weight_version,omitempty"`
+	// Checkpoint is the checkpoint the server says it serves.
+	Checkpoint string `json:"checkpoint,omitempty"`
+}
+
+// VersionedModel is the model name of the policy's weights after
+// checkpoint: "<model>@<checkpoint>" (the model itself before any). Calls
+// to the updated policy carry it, so responses cached in Redis for older
+// weights (temperature-0 evaluations, seeded calls) are never served for
+// newer ones: the cache key includes the model name. eigendata's policy
+// server answers to any name; a weight-sync hook in front of another
+// server registers the weights under MODEL_NAME (vLLM: the LoRA adapter's
+// lora_name).
+func VersionedModel(model, checkpoint string) string {
+	if checkpoint == "" {
+		return model
+	}
+	return model + "@" + checkpoint
 }
 
 // RLInput starts an RLWorkflow.
@@ -42,6 +104,11 @@ type RLInput struct {
 	// Advantage options (GRPO defaults).
 	NormByStd *bool `json:"norm_by_std,omitempty"`
 	BatchNorm bool  `json:"batch_norm,omitempty"`
+	// MessageMode never asks the policy endpoint for token ids and
+	// log-probs (for endpoints that reject vLLM's return_token_ids);
+	// batches are then in message mode. By default rollouts ask for them
+	// and batches are in token mode wherever the endpoint answered.
+	MessageMode bool `json:"message_mode,omitempty"`
 	// Iterations to run; EvalEvery > 0 runs an EvalWorkflow child every N.
 	Iterations int       `json:"iterations"`
 	EvalEvery  int       `json:"eval_every,omitempty"`
@@ -64,6 +131,11 @@ type RLCarry struct {
 	TaskCursor int            `json:"task_cursor"`
 	Tasks      []string       `json:"tasks"` // instance keys
 	Metrics    []RLIterMetric `json:"metrics"`
+	// WeightVersion is the policy server's weight version after the last
+	// sync: what the next rollouts must report ("" before any sync).
+	WeightVersion string `json:"weight_version,omitempty"`
+	// Synced is the checkpoint the policy server was last told about.
+	Synced string `json:"synced,omitempty"`
 }
 
 // RLIterMetric is one iteration's numbers.
@@ -80,6 +152,34 @@ type RLIterMetric struct {
 	Loss             float64 `json:"loss"`
 	Checkpoint       string  `json:"checkpoint"`
 	EvalPass1        float64 `json:"eval_pass1,omitempty"`
+	// PolicyModel is the model name the rollouts called (VersionedModel).
+	PolicyModel string `json:"policy_model,omitempty"`
+	// Mode is the batch's sample mode: token, message or mixed.
+	Mode string `json:"mode,omitempty"`
+	// TokenSamples and MessageSamples count the batch's samples by mode (a
+	// token-mode rollout may make several samples where the server
+	// re-rendered an earlier turn differently from what was generated).
+	TokenSamples   int `json:"token_samples,omitempty"`
+	MessageSamples int `json:"message_samples,omitempty"`
+	// RolloutWeightVersions are the weight versions the policy server
+	// reported for this iteration's rollouts (distinct, sorted; "" when a
+	// call reported none).
+	RolloutWeightVersions []string `json:"rollout_weight_versions,omitempty"`
+	// StaleRollouts counts rollouts that reported a weight version other
+	// than the one the previous iteration's sync produced.
+	StaleRollouts int `json:"stale_rollouts,omitempty"`
+	// WeightVersion is the policy server's version after this iteration's
+	// sync ("" without a policy-server sync).
+	WeightVersion string `json:"weight_version,omitempty"`
+	// Wall-clock seconds of the stages (workflow time).
+	RolloutSeconds float64 `json:"rollout_seconds,omitempty"`
+	TrainSeconds   float64 `json:"train_seconds,omitempty"`
+	SyncSeconds    float64 `json:"sync_seconds,omitempty"`
+	// BackendLoadSeconds and BackendStepSeconds split the backend's own
+	// time (train.py: starting and loading the model and batch; the
+	// optimizer steps), when it reports them.
+	BackendLoadSeconds float64 `json:"backend_load_seconds,omitempty"`
+	BackendStepSeconds float64 `json:"backend_step_seconds,omitempty"`
 }
 
 // RolloutInput asks for one task's G rollouts.
@@ -92,11 +192,21 @@ type RolloutInput struct {
 	Policy    ModelConfig `json:"policy"`
 	User      ModelConfig `json:"user"`
 	MaxSteps  int         `json:"max_steps"`
+	// Traces asks the policy for token ids and log-probs (token mode).
+	Traces bool `json:"token_traces,omitempty"`
+	// MaxTokens bounds each policy reply (0: the server's default).
+	MaxTokens int `json:"max_tokens,omitempty"`
 }
 
 // RolloutGroup is a task's rewarded rollouts.
 type RolloutGroup struct {
 	Group grpo.Group `json:"group"`
+	// WeightVersions are the weight versions each rollout's policy calls
+	// reported (one per rollout; "" where none was reported, and
+	// "a,b" when one rollout saw two).
+	WeightVersions []string `json:"weight_versions,omitempty"`
+	// TokenRollouts counts the rollouts with a full token trace.
+	TokenRollouts int `json:"token_rollouts,omitempty"`
 }
 
 // BatchInput asks for the training batch.
@@ -111,6 +221,22 @@ type BatchInput struct {
 type BatchOutput struct {
 	Key     string `json:"key"`
 	Samples int    `json:"samples"`
+	// TokenSamples and MessageSamples split Samples by mode.
+	TokenSamples   int `json:"token_samples,omitempty"`
+	MessageSamples int `json:"message_samples,omitempty"`
+}
+
+// Mode names a batch's sample mode: token, message or mixed.
+func (b BatchOutput) Mode() string {
+	switch {
+	case b.TokenSamples > 0 && b.MessageSamples > 0:
+		return "mixed"
+	case b.TokenSamples > 0:
+		return grpo.ModeToken
+	case b.MessageSamples > 0:
+		return grpo.ModeMessage
+	}
+	return ""
 }
 
 // TrainStepInput runs one backend step on the gpu pool.
@@ -132,6 +258,9 @@ type TrainStepOutput struct {
 	// Reused is true when the step had completed before (a retry after a
 	// crash) and was not run again.
 	Reused bool `json:"reused"`
+	// Metrics are the backend's final metrics (its done event), e.g.
+	// train.py's load_seconds and train_seconds.
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // RLResult is RLWorkflow's result.
@@ -198,17 +327,28 @@ func (in *RLInput) withDefaults() {
 	}
 }
 
+// rlVersionTokenMode is the GetVersion change id of token-mode rollouts,
+// weight versions and versioned model names (version 1).
+const rlVersionTokenMode = "rl-token-mode"
+
 // RLWorkflow trains the agent with GRPO, one iteration per workflow run
 // (continue-as-new): G rollouts per task on the llm pool rewarded by each
 // instance's checker, dynamic filtering of groups without signal until the
 // batch holds B groups (oversampling capped), the batch to S3, one training
 // step on the gpu pool, the checkpoint to S3, the weight-sync hook, an
 // EvalWorkflow child every EvalEvery iterations, and the metrics report.
+//
+// Rollouts ask the policy for token ids and log-probs (unless MessageMode),
+// so batches are in token mode where the endpoint returns them. After a
+// step the policy is called by VersionedModel(model, checkpoint), and with
+// a policy-server sync every rollout's weight version is checked against
+// the version the last sync produced (StaleRollouts).
 func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	in.withDefaults()
+	v := workflow.GetVersion(ctx, rlVersionTokenMode, workflow.DefaultVersion, 1)
 	cpu := activityCtx(ctx, QueueCPU, 10*time.Minute, 0)
 	carry := in.Carry
 	if carry == nil {
@@ -230,13 +370,44 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 	}); err != nil {
 		return nil, err
 	}
+	policy := in.Policy
+	sync := func(checkpoint string) (WeightSyncResult, error) {
+		var res WeightSyncResult
+		if v == workflow.DefaultVersion {
+			return res, workflow.ExecuteActivity(cpu, ActWeightSync, in.Sync, checkpoint).Get(ctx, nil)
+		}
+		err := workflow.ExecuteActivity(cpu, ActWeightSync, WeightSyncInput{Sync: in.Sync, Checkpoint: checkpoint,
+			Model: VersionedModel(in.Policy.Model, checkpoint)}).Get(ctx, &res)
+		if err == nil {
+			carry.Synced, carry.WeightVersion = checkpoint, res.WeightVersion
+		}
+		return res, err
+	}
+	if v >= 1 && in.Sync.Enabled() {
+		// The server must serve the checkpoint the rollouts start from (the
+		// base checkpoint of a new run).
+		if carry.Checkpoint != "" && carry.Synced != carry.Checkpoint {
+			stage = "weight sync"
+			if _, err := sync(carry.Checkpoint); err != nil {
+				return nil, err
+			}
+			stage = "rollouts"
+		}
+		policy.Model = VersionedModel(in.Policy.Model, carry.Synced)
+	}
+	m := RLIterMetric{Iteration: it, Checkpoint: carry.Checkpoint}
+	if v >= 1 {
+		m.PolicyModel = policy.Model
+	}
 
 	// Rollouts with dynamic filtering: launch groups, keep those with signal.
+	started := workflow.Now(ctx)
 	rollCtx := activityCtx(ctx, QueueLLM, 30*time.Minute, 30*time.Second)
 	b, maxGroups := in.Recipe.BatchGroups, in.Recipe.BatchGroups*in.Recipe.OversampleFactor
 	var kept []grpo.Group
 	var st grpo.FillStats
 	var rewards []float64
+	versions := map[string]bool{}
 	running := 0
 	for len(kept) < b && st.Sampled+running < maxGroups {
 		if err := workflow.Await(ctx, func() bool { return running < in.Concurrency }); err != nil {
@@ -252,8 +423,12 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 		task := carry.Tasks[carry.TaskCursor%len(carry.Tasks)]
 		carry.TaskCursor++
 		running++
-		f := workflow.ExecuteActivity(rollCtx, ActRLRollouts, RolloutInput{RunID: carry.RunID, Iteration: it, Task: task, Slot: carry.TaskCursor,
-			G: in.Recipe.GroupSize, Policy: in.Policy, User: in.User, MaxSteps: in.Recipe.MaxSteps})
+		ri := RolloutInput{RunID: carry.RunID, Iteration: it, Task: task, Slot: carry.TaskCursor,
+			G: in.Recipe.GroupSize, Policy: policy, User: in.User, MaxSteps: in.Recipe.MaxSteps}
+		if v >= 1 {
+			ri.Traces, ri.MaxTokens = !in.MessageMode, in.Recipe.MaxNewTokens
+		}
+		f := workflow.ExecuteActivity(rollCtx, ActRLRollouts, ri)
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer func() { running-- }()
 			var g RolloutGroup
@@ -264,6 +439,12 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 				return
 			}
 			rewards = append(rewards, g.Group.Rewards...)
+			for _, wv := range g.WeightVersions {
+				versions[wv] = true
+				if carry.WeightVersion != "" && wv != carry.WeightVersion {
+					m.StaleRollouts++
+				}
+			}
 			// Fill's rule for one group, applied as groups complete.
 			k, s := grpo.Fill(1, 1, func() (grpo.Group, bool) { return g.Group, true })
 			st.Sampled++
@@ -278,9 +459,15 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 	if err := workflow.Await(ctx, func() bool { return running == 0 }); err != nil {
 		return nil, err
 	}
+	if v >= 1 {
+		m.RolloutSeconds = workflow.Now(ctx).Sub(started).Seconds()
+		for wv := range versions {
+			m.RolloutWeightVersions = append(m.RolloutWeightVersions, wv)
+		}
+		slices.Sort(m.RolloutWeightVersions)
+	}
 	st.Kept, st.CapHit = len(kept), len(kept) < b && st.Sampled >= maxGroups
-	m := RLIterMetric{Iteration: it, GroupsSampled: st.Sampled, GroupsKept: st.Kept, DroppedAllPass: st.DroppedPass,
-		DroppedAllFail: st.DroppedFail, CapHit: st.CapHit, Checkpoint: carry.Checkpoint}
+	m.GroupsSampled, m.GroupsKept, m.DroppedAllPass, m.DroppedAllFail, m.CapHit = st.Sampled, st.Kept, st.DroppedPass, st.DroppedFail, st.CapHit
 	for _, r := range rewards {
 		m.RewardMean += r
 		if r >= 1-1e-6 {
@@ -306,25 +493,41 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 		if err := workflow.ExecuteActivity(cpu, ActRLBatch, BatchInput{RunID: carry.RunID, Iteration: it, Groups: kept, Options: opt}).Get(ctx, &batch); err != nil {
 			return nil, err
 		}
+		m.Mode, m.TokenSamples, m.MessageSamples = batch.Mode(), batch.TokenSamples, batch.MessageSamples
 		stage = "training"
 		hyper := map[string]any{"lr": in.Recipe.LearningRate, "clip": in.Recipe.Clip, "kl_coef": in.Recipe.KLCoef}
-		for k, v := range in.Hyper {
-			hyper[k] = v
+		if v >= 1 {
+			// The backend computes log-probs at the sampling temperature,
+			// as the policy server reports them (TRL, verl).
+			hyper["temperature"] = float64(in.Policy.Temperature)
+		}
+		for k, val := range in.Hyper {
+			hyper[k] = val
 		}
 		gpuCtx := activityCtx(ctx, QueueGPU, 6*time.Hour, 30*time.Second)
+		trainStart := workflow.Now(ctx)
 		var step TrainStepOutput
 		if err := workflow.ExecuteActivity(gpuCtx, ActTrainStep, TrainStepInput{RunID: carry.RunID, Iteration: it, Mode: "grpo",
 			Batch: batch.Key, BaseCheckpoint: carry.Checkpoint, Hyper: hyper, Seed: in.Seed + int64(it)}).Get(ctx, &step); err != nil {
 			return nil, err
 		}
+		if v >= 1 {
+			m.TrainSeconds = workflow.Now(ctx).Sub(trainStart).Seconds()
+			m.BackendLoadSeconds, m.BackendStepSeconds = step.Metrics["load_seconds"], step.Metrics["train_seconds"]
+		}
 		carry.Checkpoint, m.Checkpoint = step.Checkpoint, step.Checkpoint
 		if n := len(step.Losses); n > 0 {
 			m.Loss = step.Losses[n-1]
 		}
-		if len(in.Sync.Command) > 0 || in.Sync.URL != "" {
+		if in.Sync.Enabled() {
 			stage = "weight sync"
-			if err := workflow.ExecuteActivity(cpu, ActWeightSync, in.Sync, step.Checkpoint).Get(ctx, nil); err != nil {
+			syncStart := workflow.Now(ctx)
+			res, err := sync(step.Checkpoint)
+			if err != nil {
 				return nil, err
+			}
+			if v >= 1 {
+				m.WeightVersion, m.SyncSeconds = res.WeightVersion, workflow.Now(ctx).Sub(syncStart).Seconds()
 			}
 		}
 	}
@@ -332,6 +535,9 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 		stage = "evaluating"
 		ev := in.Eval
 		ev.Agent = in.Policy
+		if v >= 1 && in.Sync.Enabled() {
+			ev.Agent.Model = VersionedModel(in.Policy.Model, carry.Synced)
+		}
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: fmt.Sprintf("%s/eval-%d", carry.RunID, it),
 			TaskQueue: QueueCPU, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_TERMINATE})
 		var er EvalResult
@@ -383,4 +589,28 @@ func UserSFTWorkflow(ctx workflow.Context, in UserSFTInput) (*TrainStepOutput, e
 	err := workflow.ExecuteActivity(gpuCtx, ActTrainStep, TrainStepInput{RunID: runID, Iteration: 0, Mode: "sft", Batch: batch.Key,
 		BaseCheckpoint: in.BaseCheckpoint, Hyper: in.Hyper, Seed: in.Seed}).Get(ctx, &out)
 	return &out, err
+}
+
+// ToyRLInput is the RLWorkflow input of the CPU toy run (`eigendata rl
+// toy`, infra/stack's TestRLToyRewardRises): the "count" set of envs/toy,
+// rollouts from the policy server at policyURL (its token ids, log-probs
+// and weight versions), GRPO with G = 8 and B = 4 informative groups per
+// step (at most 8 groups sampled), replies of at most 16 tokens, and
+// LoRA (r 16 on every linear layer of SmolLM2-135M) at lr 1e-3 in
+// train.py; after each step the adapter is sent to the policy server.
+// Measured learning curves are in trainer/torch/README.md.
+func ToyRLInput(policyURL, model string, iterations int, seed int64) RLInput {
+	s := int(seed)
+	return RLInput{
+		DataRuns: []string{"toy:count"},
+		Policy:   ModelConfig{Provider: "openai", Model: model, BaseURL: policyURL, Seed: &s},
+		User:     ModelConfig{Provider: "offline"},
+		Recipe: grpo.Recipe{GroupSize: 8, PolicyTemperature: 1, MaxSteps: 1, Clip: 0.4, LearningRate: 1e-3,
+			BatchGroups: 4, OversampleFactor: 2, MaxNewTokens: 16},
+		Iterations:  iterations,
+		Hyper:       map[string]any{"model": "smollm2", "finetune": "lora", "lora_r": 16.0, "lora_alpha": 32.0, "steps": 1.0, "micro_batch": 8.0},
+		Sync:        WeightSync{PolicyURL: policyURL},
+		Concurrency: 8,
+		Seed:        seed,
+	}
 }

@@ -18,23 +18,21 @@ const (
 	DefaultSynthMaxSteps    = 50
 )
 
-// synthDomains are the domains the synthesis engine supports.
-var synthDomains = map[string]bool{"gen-airline": true, "gen-retail": true, "airline": true, "retail": true}
-
 // Validate checks a SynthInput without I/O.
 func (in *SynthInput) Validate() error {
 	if in.Domain == "" {
 		return InvalidInput("domain", "required")
 	}
+	// Every known domain: the planner derives its intents from the
+	// domain's write tools.
 	if !synthDomains[in.Domain] {
-		return InvalidInput("domain", "synthesis supports gen-airline, gen-retail, airline, retail (got %q; known domains %v %v)",
-			in.Domain, catalog.Tau2(), catalog.Generated())
+		return InvalidInput("domain", "unknown domain %q (synthesis supports %v %v)", in.Domain, catalog.Tau2(), catalog.Generated())
 	}
 	if in.Count < 1 {
 		return InvalidInput("count", "must be >= 1 (got %d)", in.Count)
 	}
 	if in.Concurrency < 0 {
-		return InvalidInput("concurrency", "must be >= 1 (got %d)", in.Concurrency)
+		return InvalidInput("concurrency", "must be >= 1, or 0 for the prompt version's setting (got %d)", in.Concurrency)
 	}
 	if in.MaxCandidates < 0 {
 		return InvalidInput("max_candidates", "must be >= count (got %d)", in.MaxCandidates)
@@ -44,6 +42,9 @@ func (in *SynthInput) Validate() error {
 	}
 	if in.MaxSteps < 0 {
 		return InvalidInput("max_steps", "must be >= 1 (got %d)", in.MaxSteps)
+	}
+	if in.MaxIntents < 0 || in.MaxIntents > 3 {
+		return InvalidInput("max_intents", "must be in [1, 3] (got %d)", in.MaxIntents)
 	}
 	for _, r := range []struct {
 		name string
@@ -74,6 +75,11 @@ func (in *SynthInput) withDefaults() {
 		in.PromptVersion = "builtin"
 	}
 }
+
+// synthDomains are the domains the synthesis engine supports: every domain
+// of the catalog (the planner derives its intents from the domain's write
+// tools).
+var synthDomains = map[string]bool{"gen-airline": true, "gen-retail": true, "airline": true, "retail": true, "telecom": true}
 
 // yieldSoFar is the fraction of finished candidates accepted (1 before any
 // finished, so the first wave is not oversized).
@@ -169,7 +175,7 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 		running++
 		st.Candidates++
 		ii := InstanceInput{RunID: carry.RunID, Domain: in.Domain, Tau2Data: in.Tau2Data, Index: i, Seed: CandidateSeed(in.Seed, i),
-			DomainSeed: in.Seed, Roles: in.Roles, PromptVersion: in.PromptVersion, MaxSteps: in.MaxSteps}
+			DomainSeed: in.Seed, Roles: in.Roles, PromptVersion: in.PromptVersion, MaxSteps: in.MaxSteps, Intents: in.Intents, MaxIntents: in.MaxIntents}
 		prio := CallPriority(i, in.Count, in.Concurrency)
 		ii.CallPriority = &prio
 		cctx := workflow.WithWorkflowID(childCtx, fmt.Sprintf("%s/instance-%06d", carry.RunID, i))

@@ -29,14 +29,16 @@ type SynthRoles struct {
 
 // SynthInput starts a SynthesisWorkflow.
 type SynthInput struct {
-	// Domain is gen-airline, gen-retail (eigendata's own), airline or retail (tau2 data).
+	// Domain is gen-airline, gen-retail (eigendata's own), airline, retail
+	// or telecom (tau2 data).
 	Domain   string `json:"domain"`
 	Tau2Data string `json:"tau2_data,omitempty"`
 	// Count is how many accepted instances to produce.
 	Count int `json:"count"`
 	// Seed makes the run reproducible: candidate i uses a seed derived from it.
 	Seed int64 `json:"seed"`
-	// Concurrency bounds instances in flight (default 8).
+	// Concurrency bounds instances in flight (0: the prompt version's
+	// Settings.Concurrency, else DefaultSynthConcurrency).
 	Concurrency int `json:"concurrency,omitempty"`
 	// MaxCandidates bounds attempts (default 4 x Count).
 	MaxCandidates int        `json:"max_candidates,omitempty"`
@@ -46,6 +48,11 @@ type SynthInput struct {
 	PromptVersion string `json:"prompt_version,omitempty"`
 	// MaxSteps bounds each dialogue (default 50).
 	MaxSteps int `json:"max_steps,omitempty"`
+	// Intents restricts the planner to these intent kinds or write tools
+	// (default: every kind the domain's write tools give).
+	Intents []string `json:"intents,omitempty"`
+	// MaxIntents bounds the intents per scenario (1-3; default 3).
+	MaxIntents int `json:"max_intents,omitempty"`
 	// ContinueEvery is how many candidates one run of the workflow handles
 	// before it continues as new (default 200), keeping histories short.
 	ContinueEvery int `json:"continue_every,omitempty"`
@@ -76,6 +83,9 @@ type InstanceInput struct {
 	Roles         SynthRoles `json:"roles"`
 	PromptVersion string     `json:"prompt_version"`
 	MaxSteps      int        `json:"max_steps,omitempty"`
+	// Intents and MaxIntents restrict the planner (SynthInput's).
+	Intents    []string `json:"intents,omitempty"`
+	MaxIntents int      `json:"max_intents,omitempty"`
 	// CallPriority is the priority of the dialogue's model calls (see
 	// llm.WithPriority); nil (a parent of an older version) uses Index.
 	CallPriority *int64 `json:"call_priority,omitempty"`
@@ -175,6 +185,33 @@ type SynthResult struct {
 	Shards      []string   `json:"dataset_shards"`
 	TasksKey    string     `json:"tasks_key"`
 	Prefix      string     `json:"prefix"`
+	// ReportKey is the run's report (acceptance, reasons, coverage).
+	ReportKey string `json:"report_key,omitempty"`
+	// Coverage is what the kept instances exercise.
+	Coverage *SynthCoverage `json:"coverage,omitempty"`
+}
+
+// SynthCoverage is what a run's kept instances exercise in their domain:
+// the write tools their gold plans call, the intent combinations, the
+// refusals and transfers. It has synthesis.Coverage's fields (the
+// activities fill it, the CLI renders it; workflow code does not link the
+// domains).
+type SynthCoverage struct {
+	Domain      string `json:"domain"`
+	Instances   int    `json:"instances"`
+	MultiIntent int    `json:"multi_intent"`
+	WithRefusal int    `json:"with_refusal"`
+	Transfers   int    `json:"transfers"`
+	// WriteTools lists every write tool of the domain.
+	WriteTools []string `json:"write_tools"`
+	// Tools counts, per write tool, the instances whose gold plan calls it.
+	Tools map[string]int `json:"tools"`
+	// Refused counts, per write tool, the instances refusing a request for it.
+	Refused map[string]int `json:"refused,omitempty"`
+	// Uncovered lists the write tools no instance calls.
+	Uncovered []string `json:"uncovered"`
+	// Combinations counts the instances per intent combination.
+	Combinations map[string]int `json:"combinations"`
 }
 
 // SynthProgress answers the "progress" query.

@@ -29,29 +29,13 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 	var cf connFlags
 	cf.register(fs)
 	var in workflows.EvalInput
-	fs.StringVar(&in.Domain, "domain", "", "airline, retail, telecom, gen-airline or gen-retail")
-	fs.StringVar(&in.Tau2Data, "tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory as seen by the cpu workers (default $TAU2_DATA)")
-	fs.StringVar(&in.Split, "split", "test", "task split")
-	fs.IntVar(&in.Trials, "trials", 1, "trials per task (pass^k for k up to trials)")
-	fs.IntVar(&in.Concurrency, "concurrency", workflows.DefaultConcurrency, "episodes in flight")
-	fs.IntVar(&in.MaxSteps, "max-steps", 100, "max steps per episode")
-	fs.Int64Var(&in.Seed, "seed", 1, "seed of a generated domain")
-	fs.StringVar(&in.TasksKey, "tasks-key", "", "evaluate a synthesis run's tasks instead: runs/<run>/tasks.json (domain and seed of that run)")
-	agentT := modelFlags(fs, "agent", &in.Agent, 0)
-	userT := modelFlags(fs, "user", &in.User, 0)
+	apply := evalInputFlags(fs, &in)
 	id := fs.String("id", "", "workflow id (default eval-<domain>-<time>)")
 	wait := fs.Bool("wait", true, "follow progress until the run finishes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	in.Agent.Temperature, in.User.Temperature = float32(*agentT), float32(*userT)
-	if err := in.Validate(); err != nil {
-		var ae *temporal.ApplicationError
-		if errors.As(err, &ae) {
-			return errors.New(ae.Message())
-		}
-		return err
-	}
+	apply()
 	store, _, err := clientServices(ctx, "")
 	if err != nil {
 		return err
@@ -61,11 +45,42 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	if *id == "" {
-		*id = fmt.Sprintf("eval-%s-%s", in.Domain, time.Now().UTC().Format("20060102-150405"))
+	return startEval(ctx, c, cf, store.URI, in, *id, *wait, stdout)
+}
+
+// evalInputFlags registers an EvalInput's flags; the returned func applies
+// those that need conversion after parsing.
+func evalInputFlags(fs *flag.FlagSet, in *workflows.EvalInput) func() {
+	fs.StringVar(&in.Domain, "domain", "", "airline, retail, telecom, gen-airline or gen-retail")
+	if fs.Lookup("tau2-data") == nil {
+		fs.StringVar(&in.Tau2Data, "tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory as seen by the cpu workers (default $TAU2_DATA)")
+	}
+	fs.StringVar(&in.Split, "split", "test", "task split")
+	fs.IntVar(&in.Trials, "trials", 1, "trials per task (pass^k for k up to trials)")
+	fs.IntVar(&in.Concurrency, "concurrency", workflows.DefaultConcurrency, "episodes in flight")
+	fs.IntVar(&in.MaxSteps, "max-steps", 100, "max steps per episode")
+	fs.Int64Var(&in.Seed, "seed", 1, "seed of a generated domain")
+	fs.StringVar(&in.TasksKey, "tasks-key", "", "evaluate a synthesis run's tasks instead: runs/<run>/tasks.json (domain and seed of that run)")
+	agentT := modelFlags(fs, "agent", &in.Agent, 0)
+	userT := modelFlags(fs, "user", &in.User, 0)
+	return func() { in.Agent.Temperature, in.User.Temperature = float32(*agentT), float32(*userT) }
+}
+
+// startEval starts an EvalWorkflow and, with wait, follows it and prints
+// pass^k.
+func startEval(ctx context.Context, c client.Client, cf connFlags, uri func(string) string, in workflows.EvalInput, id string, wait bool, stdout io.Writer) error {
+	if err := in.Validate(); err != nil {
+		var ae *temporal.ApplicationError
+		if errors.As(err, &ae) {
+			return errors.New(ae.Message())
+		}
+		return err
+	}
+	if id == "" {
+		id = fmt.Sprintf("eval-%s-%s", in.Domain, time.Now().UTC().Format("20060102-150405"))
 	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: *id, TaskQueue: workflows.QueueCPU,
+		ID: id, TaskQueue: workflows.QueueCPU,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(workflows.SADomain).ValueSet(in.Domain),
 			temporal.NewSearchAttributeKeyKeyword(workflows.SAAgentModel).ValueSet(in.Agent.Label()),
@@ -75,7 +90,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("starting EvalWorkflow: %w", err)
 	}
 	fmt.Fprintf(stdout, "started EvalWorkflow %s\n  %s\n", run.GetID(), uiLink(cf, run.GetID(), run.GetRunID()))
-	if !*wait {
+	if !wait {
 		return nil
 	}
 	var res workflows.EvalResult
@@ -86,7 +101,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 	for k := 1; k < len(res.PassK); k++ {
 		fmt.Fprintf(stdout, "  pass^%d = %.4f\n", k, res.PassK[k])
 	}
-	fmt.Fprintf(stdout, "report: %s\nresults: %s\nplot: %s\n", store.URI(res.ReportKey), store.URI(res.ResultsKey), store.URI(res.PlotKey))
+	fmt.Fprintf(stdout, "report: %s\nresults: %s\nplot: %s\n", uri(res.ReportKey), uri(res.ResultsKey), uri(res.PlotKey))
 	return nil
 }
 

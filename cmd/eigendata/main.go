@@ -32,6 +32,7 @@ func commands() []command {
 		{"env replay", "apply a JSON list of tool calls to a fresh env, print outputs and the state hash", runEnvReplay},
 		{"eval gold", "replay and evaluate every task's gold actions", runEvalGold},
 		{"eval start", "start an EvalWorkflow (pass^k on tau2-bench) and follow its progress", runEvalStart},
+		{"eval run", "one EvalWorkflow on the embedded stack (with --model local: the local model as agent and user)", runEvalRun},
 		{"dev", "one process: embedded Temporal + Web UI, S3, Redis and all worker pools", runDev},
 		{"worker", "run worker pools against any Temporal cluster", runWorker},
 		{"codec-server", "serve the claim-check codec to a Web UI in front of any cluster", runCodecServer},
@@ -41,6 +42,7 @@ func commands() []command {
 		{"schedule", "nightly self-evolution: install | list | pause | unpause | trigger | delete", runSchedule},
 		{"evolve start", "start one EvolveWorkflow cycle and wait for its decision", runEvolveStart},
 		{"rl start", "start an RLWorkflow (GRPO on synthetic tasks, training on the gpu pool)", runRLStart},
+		{"rl toy", "close the RL loop locally: torch policy server, CPU training, the toy task's learning curve", runRLToy},
 		{"gpus", "list the GPUs NVML discovers (what a gpu worker offers)", runGPUs},
 	}
 }

@@ -33,6 +33,7 @@ func runMain(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	useLocalModel(fs, s, synthRoleMap(&in.Roles))
 	printStack(stdout, s, df.pools)
 	if in.Roles.Agent.Provider == "offline" || in.Roles.User.Provider == "offline" {
 		fmt.Fprintln(stdout, "\nNo OPENAI_BASE_URL: the rule-based offline baseline plays every role (labelled baseline in the manifest).")

@@ -134,10 +134,15 @@ func runEvolveStart(ctx context.Context, args []string, stdout io.Writer) error 
 	fs.IntVar(&in.Candidates, "candidates", 2, "candidate edits (K)")
 	fs.IntVar(&in.PilotCount, "pilot-count", 20, "candidates each pilot run tries")
 	fs.BoolVar(&in.DryRun, "dry-run", false, "pilot and report, never activate")
+	evolverT := modelFlags(fs, "evolver", &in.Evolver, 0.7)
+	evolverMax := fs.Int("evolver-max-tokens", 0, "bound on each evolver answer (0: the server's default)")
+	applyRoles := roleFlags(fs, &in.Roles)
 	id := fs.String("id", "", "workflow id")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	in.Evolver.Temperature, in.Evolver.MaxTokens = float32(*evolverT), *evolverMax
+	applyRoles()
 	c, err := scheduleClient(ctx, cf)
 	if err != nil {
 		return err

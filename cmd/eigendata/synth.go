@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eigendata/eigendata/envs/synthesis"
 	"github.com/eigendata/eigendata/workflows"
 )
 
@@ -50,14 +51,26 @@ func roleFlags(fs *flag.FlagSet, r *workflows.SynthRoles) func() {
 }
 
 func synthInputFlags(fs *flag.FlagSet, in *workflows.SynthInput) func() {
-	fs.StringVar(&in.Domain, "domain", "gen-airline", "gen-airline, gen-retail (eigendata's own) or airline, retail (tau2 data)")
+	fs.StringVar(&in.Domain, "domain", "gen-airline", "gen-airline, gen-retail (eigendata's own) or airline, retail, telecom (tau2 data)")
 	fs.StringVar(&in.Tau2Data, "tau2-data", os.Getenv("TAU2_DATA"), "tau2 data directory as the workers see it (tau2 domains)")
 	fs.IntVar(&in.Count, "count", 20, "accepted instances to synthesize")
 	fs.Int64Var(&in.Seed, "seed", 1, "run seed (candidates and generated domains derive from it)")
-	fs.IntVar(&in.Concurrency, "concurrency", workflows.DefaultSynthConcurrency, "instances in flight")
+	fs.IntVar(&in.Concurrency, "concurrency", 0, fmt.Sprintf("instances in flight (0: the prompt version's setting, else %d)", workflows.DefaultSynthConcurrency))
 	fs.IntVar(&in.MaxCandidates, "max-candidates", 0, "attempt budget (default 4 x count)")
+	fs.IntVar(&in.MaxSteps, "max-steps", 0, "max steps per dialogue (0: the prompt version's setting)")
 	fs.StringVar(&in.PromptVersion, "prompt-version", "", "prompt/settings version (default: the active one)")
-	return roleFlags(fs, &in.Roles)
+	intents := fs.String("intents", "", "comma-separated intent kinds or write tools the planner may use (default: every kind of the domain)")
+	fs.IntVar(&in.MaxIntents, "max-intents", 0, "most intents per scenario, 1-3 (default 3)")
+	apply := roleFlags(fs, &in.Roles)
+	return func() {
+		apply()
+		in.Intents = nil
+		for _, s := range strings.Split(*intents, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				in.Intents = append(in.Intents, s)
+			}
+		}
+	}
 }
 
 func drawSynthProgress(ctx context.Context, c client.Client, run client.WorkflowRun, w io.Writer) {
@@ -123,10 +136,35 @@ func printSynthResult(w io.Writer, res *workflows.SynthResult, uri func(string) 
 			fmt.Fprintf(w, "  %-32s %d\n", c, st.Reasons[c])
 		}
 	}
-	if len(st.Tokens) > 0 {
-		fmt.Fprintf(w, "tokens per role: %v\n", st.Tokens)
+	if used := byName(st.Tokens); len(used) > 0 {
+		fmt.Fprintf(w, "tokens per role: %s\n", strings.Join(used, " "))
+	}
+	if res.Coverage != nil {
+		cov := synthesis.Coverage(*res.Coverage)
+		for _, l := range cov.Lines(12) {
+			fmt.Fprintln(w, l)
+		}
 	}
 	fmt.Fprintf(w, "dataset:  %s\nmanifest: %s\ntasks:    %s\n", uri(res.Prefix+"dataset/"), uri(res.ManifestKey), uri(res.TasksKey))
+	if res.ReportKey != "" {
+		fmt.Fprintf(w, "report:   %s\n", uri(res.ReportKey))
+	}
+}
+
+// byName renders the non-zero counts as "name=n" items sorted by name.
+func byName(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k, n := range m {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return out
 }
 
 func runSynthStart(ctx context.Context, args []string, stdout io.Writer) error {

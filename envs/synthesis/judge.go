@@ -2,6 +2,7 @@ package synthesis
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/eigendata/eigendata/envs"
@@ -110,17 +111,23 @@ func containsAny(s string, subs []string) bool {
 // the user never identified themselves (the assistant must not act for an
 // unidentified user), returning the reason code and a detail.
 //
-// A dialogue in which the assistant called a tool that does not exist or
-// sent arguments that are not a JSON object is rejected too: it would teach
-// a fine-tuned model to make such calls.
-func CheckDialogue(sc Scenario, msgs []envs.Message, termination string, hasTool func(string) bool) (string, string) {
+// A dialogue in which the assistant called a tool that does not exist, sent
+// arguments that are not a JSON object, or wrote a tool call as text that
+// did not parse is rejected too: it would teach a fine-tuned model to make
+// such calls. errText is the episode's error (a participant's failure):
+// an empty answer and a prompt over the model's context get codes of their
+// own.
+func CheckDialogue(sc Scenario, msgs []envs.Message, termination, errText string, hasTool func(string) bool) (string, string) {
 	for _, m := range msgs {
 		if m.Role != envs.RoleAssistant {
 			continue
 		}
+		if len(m.ToolCalls) == 0 && strings.Contains(m.Content, "<tool_call>") {
+			return ReasonDialogueUnparsedCall, fmt.Sprintf("a tool call written as text: %.120q", m.Content)
+		}
 		for _, tc := range m.ToolCalls {
 			if !hasTool(tc.Name) {
-				return ReasonDialogueInvalidCall, "call to unknown tool " + tc.Name
+				return ReasonDialogueUnknownTool, "call to unknown tool " + tc.Name
 			}
 			var obj map[string]any
 			if json.Unmarshal(tc.Arguments, &obj) != nil || obj == nil {
@@ -135,6 +142,16 @@ func CheckDialogue(sc Scenario, msgs []envs.Message, termination string, hasTool
 	case "too_many_errors":
 		return ReasonDialogueTooManyErrors, "too many tool errors"
 	case "agent_error", "user_error":
+		who := strings.TrimSuffix(termination, "_error")
+		switch {
+		case strings.Contains(errText, "empty message"):
+			return ReasonDialogueEmptyAnswer, "the " + who + " gave an empty answer"
+		case strings.Contains(errText, "context_length_exceeded") || strings.Contains(errText, "model's context") ||
+			strings.Contains(errText, "maximum context length"):
+			return ReasonDialogueContext, "the " + who + "'s prompt exceeds the model's context: " + errText
+		case errText != "":
+			return ReasonDialogueModelError, "the " + who + " failed: " + errText
+		}
 		return ReasonDialogueModelError, "a participant sent an invalid message"
 	default:
 		return ReasonDialogueNoStop, "ended with " + termination
@@ -149,5 +166,5 @@ func CheckDialogue(sc Scenario, msgs []envs.Message, termination string, hasTool
 			}
 		}
 	}
-	return ReasonDialogueNotAuth, "the user never gave their user id or email"
+	return ReasonDialogueNotAuth, "the user never gave their user id, email or phone number"
 }

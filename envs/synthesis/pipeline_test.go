@@ -15,93 +15,120 @@ import (
 	"github.com/eigendata/eigendata/llm/offline"
 )
 
-// pipeline runs one candidate through every stage with the baseline roles
-// and returns "" when accepted, else the reason code.
-func pipeline(t *testing.T, dom *envs.Domain, seed int64, withhold bool) (string, Scenario) {
+// outcome is one candidate taken through every stage with the baseline
+// roles: reason is "" when accepted, else the reject code.
+type outcome struct {
+	reason string
+	detail string
+	sc     Scenario
+	bp     Blueprint
+	task   envs.Task
+}
+
+// pipeline runs candidate index of a run through every stage with the
+// baseline roles (rule-based planner, careful assistant, template user,
+// checker writer, verifier and judge), as the synthesis activities do.
+func pipeline(t *testing.T, p *Planner, runSeed int64, index int, withhold bool) outcome {
 	t.Helper()
 	ctx := context.Background()
-	sc, err := PlanBaseline(dom, seed)
+	dom := p.Domain()
+	seed := runSeed*1_000_003 + int64(index)
+	sc, err := p.PlanAt(runSeed, index, seed)
 	if err != nil {
-		return ReasonPlanNoEntity, sc
+		return outcome{reason: ReasonPlanNoEntity, detail: err.Error(), sc: sc}
 	}
 	bp := BlueprintFor(sc)
+	out := outcome{sc: sc, bp: bp}
 	if v := CheckPolicy(dom, sc, bp); len(v) > 0 {
-		return ReasonBlueprintPolicy, sc
+		out.reason, out.detail = ReasonBlueprintPolicy, v[0].Rule+": "+v[0].Detail
+		return out
 	}
-	gold := Execute(dom, bp.Actions)
+	gold := Execute(dom, sc, bp.Actions)
 	if len(gold.Errors) > 0 {
-		return ReasonBlueprintToolError, sc
+		out.reason, out.detail = ReasonBlueprintToolError, gold.Errors[0]
+		return out
 	}
-	task := Task(fmt.Sprintf("t%d", seed), sc, bp)
+	out.task = Task(fmt.Sprintf("t%d", index), sc, bp)
 	env := dom.NewEnv()
-	closing := "Your request has been completed."
-	if bp.Refusal {
-		closing = "I'm sorry, but I cannot do that: " + sc.Why + "."
-	}
-	if len(bp.Communicate) > 0 {
-		closing += " For your information: " + bp.Communicate[0] + "."
-	}
-	agent := offline.CarefulAgent{Task: &task, Identity: sc.Identity(), Mutates: env.Mutates, Closing: closing}
-	user := offline.TemplateUser{Task: &task, Withhold: withhold}
-	res, err := episode.Run(ctx, env, &task, agent, user, episode.Config{MaxSteps: 50})
+	agent := offline.CarefulAgent{Task: &out.task, Identity: sc.Identity(), Mutates: env.Mutates, Closing: Closing(sc, bp)}
+	user := offline.TemplateUser{Task: &out.task, Withhold: withhold}
+	res, err := episode.Run(ctx, env, &out.task, agent, user, episode.Config{MaxSteps: 80})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reason, _ := CheckDialogue(sc, res.Messages, string(res.Termination), env.HasTool); reason != "" {
-		return reason, sc
+	if reason, detail := CheckDialogue(sc, res.Messages, string(res.Termination), res.Err, env.HasTool); reason != "" {
+		out.reason, out.detail = reason, detail
+		return out
 	}
-	before, goldView := View(dom.NewEnv(), sc), View(gold.Env, sc)
-	checker := WriteCheckerBaseline(sc, bp, goldView, Diff(before, goldView))
-	vr := Verify(ctx, dom, sc, bp, checker, res.Messages, env.StateHash(), View(env, sc), sandbox.DefaultLimits())
+	g := GoldFrom(dom, sc, gold)
+	checker := WriteCheckerBaseline(sc, bp, g.View, g.Diff)
+	vr := VerifyGold(ctx, dom, sc, bp, g, checker, res.Messages, env.StateHash(), View(env, sc), sandbox.DefaultLimits(), nil)
 	if !vr.OK {
-		return vr.Reason, sc
+		out.reason, out.detail = vr.Reason, vr.Detail
+		return out
 	}
 	if j := JudgeBaseline(sc, res.Messages, string(res.Termination), env.Mutates, 1); !j.Pass {
-		return "judge." + j.Failed, sc
+		out.reason, out.detail = "judge."+j.Failed, j.Reason
 	}
-	return "", sc
+	return out
+}
+
+func planner(t testing.TB, spec domains.Spec) *Planner {
+	t.Helper()
+	dom, err := domains.Load(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlanner(dom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func allSpecs(t testing.TB) []domains.Spec {
+	data := tau2data.ForTest(t)
+	return []domains.Spec{{Name: "gen-airline", Seed: 1}, {Name: "gen-retail", Seed: 1},
+		{Name: "airline", Tau2Data: data}, {Name: "retail", Tau2Data: data}, {Name: "telecom", Tau2Data: data}}
 }
 
 func TestPipelineAcceptsBaselineInstances(t *testing.T) {
-	specs := []domains.Spec{{Name: "gen-airline", Seed: 1}, {Name: "gen-retail", Seed: 1}}
-	if data := tau2data.ForTest(t); data != "" {
-		specs = append(specs, domains.Spec{Name: "airline", Tau2Data: data}, domains.Spec{Name: "retail", Tau2Data: data})
-	}
-	for _, spec := range specs {
+	for _, spec := range allSpecs(t) {
 		t.Run(spec.Name, func(t *testing.T) {
-			dom, err := domains.Load(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := planner(t, spec)
 			reasons := map[string]int{}
-			accepted, refusals := 0, 0
-			for seed := int64(0); seed < 40; seed++ {
-				reason, sc := pipeline(t, dom, seed, false)
-				if reason == "" {
+			accepted, refusals, multi := 0, 0, 0
+			const n = 40
+			for i := 0; i < n; i++ {
+				o := pipeline(t, p, 7, i, false)
+				if o.reason == "" {
 					accepted++
-					if !sc.Allowed {
+					if !o.sc.Allowed {
 						refusals++
 					}
+					if len(o.sc.Intents) > 1 {
+						multi++
+					}
+				} else if testing.Verbose() {
+					t.Logf("candidate %d (%v): %s: %s", i, o.sc.Kinds(), o.reason, o.detail)
 				}
-				reasons[reason]++
+				reasons[o.reason]++
 			}
-			t.Logf("%s: accepted %d/40 (%d refusals); reasons %v", spec.Name, accepted, refusals, reasons)
-			if accepted < 30 {
-				t.Errorf("yield too low: %d/40 (%v)", accepted, reasons)
+			t.Logf("%s: accepted %d/%d (%d with a refusal, %d multi-intent); reasons %v", spec.Name, accepted, n, refusals, multi, reasons)
+			if accepted < 3*n/4 {
+				t.Errorf("yield too low: %d/%d (%v)", accepted, n, reasons)
 			}
 		})
 	}
 }
 
 func TestWithheldIdentityFailsDialogues(t *testing.T) {
-	dom, err := domains.Load(domains.Spec{Name: "gen-airline", Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for seed := int64(0); seed < 10; seed++ {
-		reason, _ := pipeline(t, dom, seed, true)
-		if reason == "" {
-			t.Fatalf("seed %d accepted although the user never identified", seed)
+	p := planner(t, domains.Spec{Name: "gen-airline", Seed: 1})
+	for i := 0; i < 10; i++ {
+		if o := pipeline(t, p, 1, i, true); o.reason == "" {
+			t.Fatalf("candidate %d accepted although the user never identified", i)
+		} else if o.reason != ReasonDialogueNotAuth && o.reason != ReasonPlanNoEntity {
+			t.Errorf("candidate %d: %s (%s), want %s", i, o.reason, o.detail, ReasonDialogueNotAuth)
 		}
 	}
 }
@@ -111,13 +138,17 @@ type baselinePlan struct {
 	bp Blueprint
 }
 
-// baselinePlans returns the first n baseline scenarios of dom (by seed)
-// with their blueprints, skipping those whose blueprint breaks the policy
-// when policyOK is set.
+// baselinePlans returns the first n baseline scenarios of dom (candidates
+// 0.. of run 1) with their blueprints, skipping those whose blueprint
+// breaks the policy when policyOK is set.
 func baselinePlans(dom *envs.Domain, n int, policyOK bool) []baselinePlan {
+	p, err := NewPlanner(dom)
+	if err != nil {
+		panic(err)
+	}
 	var out []baselinePlan
-	for seed := int64(0); len(out) < n; seed++ {
-		sc, err := PlanBaseline(dom, seed)
+	for i := 0; len(out) < n && i < 10*n; i++ {
+		sc, err := p.PlanAt(1, i, int64(i))
 		if err != nil {
 			continue
 		}
@@ -145,13 +176,12 @@ func BenchmarkGeneratedChecker(b *testing.B) {
 	var jobs []job
 	for _, p := range baselinePlans(dom, 20, false) {
 		sc, bp := p.sc, p.bp
-		gold := Execute(dom, bp.Actions)
-		view := View(gold.Env, sc)
-		prog, err := sandbox.Compile("c", WriteCheckerBaseline(sc, bp, view, Diff(View(dom.NewEnv(), sc), view)))
+		gold := GoldOf(dom, sc, bp)
+		prog, err := sandbox.Compile("c", WriteCheckerBaseline(sc, bp, gold.View, gold.Diff))
 		if err != nil {
 			b.Fatal(err)
 		}
-		jobs = append(jobs, job{prog, view, Transcript(GoldTranscript(sc, bp))})
+		jobs = append(jobs, job{prog, gold.View, Transcript(GoldTranscript(sc, bp))})
 	}
 	times := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

@@ -11,6 +11,7 @@ import (
 	"github.com/eigendata/eigendata/envs/airline"
 	"github.com/eigendata/eigendata/envs/retail"
 	"github.com/eigendata/eigendata/envs/sandbox"
+	"github.com/eigendata/eigendata/envs/telecom"
 )
 
 // Reason codes, "<stage>.<cause>".
@@ -28,6 +29,10 @@ const (
 	ReasonDialogueNotAuth       = "dialogue.not_authenticated"
 	ReasonDialogueModelError    = "dialogue.model_error"
 	ReasonDialogueInvalidCall   = "dialogue.invalid_tool_call"
+	ReasonDialogueUnknownTool   = "dialogue.unknown_tool"
+	ReasonDialogueUnparsedCall  = "dialogue.unparsed_tool_call"
+	ReasonDialogueEmptyAnswer   = "dialogue.empty_answer"
+	ReasonDialogueContext       = "dialogue.context_overflow"
 	ReasonCheckerCompile        = "checker.compile_error"
 	ReasonVerifyStateMismatch   = "verify.state_mismatch"
 	ReasonVerifyFailsDialogue   = "verify.checker_fails_dialogue"
@@ -43,219 +48,12 @@ const (
 func ReasonCodes() []string {
 	codes := []string{ReasonPlanNoEntity, ReasonPlanMalformed, ReasonPlanUngrounded, ReasonCheckerMalformed, ReasonJudgeMalformed, ReasonBlueprintToolError, ReasonBlueprintPolicy,
 		ReasonDialogueMaxSteps, ReasonDialogueTooManyErrors, ReasonDialogueNoStop, ReasonDialogueNotAuth, ReasonDialogueModelError, ReasonDialogueInvalidCall,
-		ReasonCheckerCompile, ReasonVerifyStateMismatch, ReasonVerifyFailsDialogue, ReasonVerifyFailsGold,
+		ReasonDialogueUnknownTool, ReasonDialogueUnparsedCall, ReasonDialogueEmptyAnswer, ReasonDialogueContext, ReasonCheckerCompile, ReasonVerifyStateMismatch, ReasonVerifyFailsDialogue, ReasonVerifyFailsGold,
 		ReasonVerifyNegativePasses, ReasonVerifyWeakNegatives, ReasonVerifySandbox, ReasonDedup}
 	for _, item := range Rubric {
 		codes = append(codes, "judge."+item)
 	}
 	return codes
-}
-
-// Execution is a blueprint run on a fresh environment.
-type Execution struct {
-	Env     *envs.Env
-	Outputs []string
-	// Errors are the tool errors, "<action>: <output>".
-	Errors []string
-	Hash   string
-}
-
-// Execute runs actions on a fresh environment of dom.
-func Execute(dom *envs.Domain, acts []envs.Action) Execution {
-	env := dom.NewEnv()
-	ex := Execution{Env: env}
-	for _, a := range acts {
-		res := env.Call(a.Who(), a.Name, a.Arguments)
-		ex.Outputs = append(ex.Outputs, res.Content)
-		if res.Error {
-			ex.Errors = append(ex.Errors, a.Name+": "+res.Content)
-		}
-	}
-	ex.Hash = env.StateHash()
-	return ex
-}
-
-// View is the part of the state a checker reads: the scenario user's
-// record and all of their reservations or orders, as the read tools show
-// them: {"users": {id: record}, "reservations"|"orders": {id: record}}.
-func View(env *envs.Env, sc Scenario) map[string]any {
-	read := func(tool, arg, id string) any {
-		b, _ := json.Marshal(map[string]string{arg: id})
-		res := env.Call(envs.Assistant, tool, b)
-		var v any
-		if res.Error || json.Unmarshal([]byte(res.Content), &v) != nil {
-			return nil
-		}
-		return v
-	}
-	view := map[string]any{}
-	user := read("get_user_details", "user_id", sc.UserID)
-	view["users"] = map[string]any{sc.UserID: user}
-	var ids []string
-	table, tool, arg := "reservations", "get_reservation_details", "reservation_id"
-	switch db := env.State.(type) {
-	case *airline.DB:
-		if u, ok := db.Users.Get(sc.UserID); ok {
-			ids = u.Reservations
-		}
-	case *retail.DB:
-		table, tool, arg = "orders", "get_order_details", "order_id"
-		if u, ok := db.Users.Get(sc.UserID); ok {
-			ids = u.Orders
-		}
-	}
-	recs := map[string]any{}
-	for _, id := range ids {
-		recs[id] = read(tool, arg, id)
-	}
-	view[table] = recs
-	return view
-}
-
-// Change is one changed field of a record.
-type Change struct {
-	Table string `json:"table"`
-	Key   string `json:"key"`
-	Field string `json:"field"`
-	Old   any    `json:"old"`
-	New   any    `json:"new"`
-}
-
-// Diff lists the fields that differ between two views.
-func Diff(before, after map[string]any) []Change {
-	var out []Change
-	tables := sortedKeys(after)
-	for _, t := range tables {
-		b, _ := before[t].(map[string]any)
-		a, _ := after[t].(map[string]any)
-		for _, k := range sortedKeys(a) {
-			ar, _ := a[k].(map[string]any)
-			br, _ := b[k].(map[string]any)
-			for _, f := range sortedKeys(ar) {
-				if !jsonEqual(br[f], ar[f]) {
-					out = append(out, Change{Table: t, Key: k, Field: f, Old: br[f], New: ar[f]})
-				}
-			}
-		}
-	}
-	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func jsonEqual(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
-}
-
-// Transcript renders messages as a checker reads them.
-func Transcript(msgs []envs.Message) []any {
-	out := make([]any, 0, len(msgs))
-	for _, m := range msgs {
-		e := map[string]any{"role": string(m.Role), "content": m.Content}
-		var calls []any
-		for _, tc := range m.ToolCalls {
-			var args any
-			_ = json.Unmarshal(tc.Arguments, &args)
-			calls = append(calls, map[string]any{"name": tc.Name, "arguments": args})
-		}
-		if calls != nil {
-			e["tool_calls"] = calls
-		}
-		if m.Role == envs.RoleTool {
-			e["error"] = m.Error
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-// RefusalPhrases are what a refusal must say (one of them).
-var RefusalPhrases = []string{"cannot", "can't", "unable", "not able", "not allowed"}
-
-// GoldTranscript is the transcript a faithful agent would leave: the gold
-// calls and a final message with the communicate info (or the refusal).
-func GoldTranscript(sc Scenario, bp Blueprint) []envs.Message {
-	msgs := []envs.Message{{Role: envs.RoleUser, Content: sc.Instructions.ReasonForCall}}
-	for i, a := range bp.Actions {
-		msgs = append(msgs, envs.Message{Role: envs.RoleAssistant, ToolCalls: []envs.ToolCall{{ID: fmt.Sprint(i), Name: a.Name, Arguments: a.Arguments, Requestor: envs.Assistant}}})
-	}
-	closing := "Your request has been completed."
-	if bp.Refusal {
-		closing = "I'm sorry, but I cannot do that: " + sc.Why + "."
-	}
-	if len(bp.Communicate) > 0 {
-		closing += " For your information: " + strings.Join(bp.Communicate, "; ") + "."
-	}
-	return append(msgs, envs.Message{Role: envs.RoleAssistant, Content: closing})
-}
-
-// WriteCheckerBaseline is the rule-based checker writer: a Starlark program
-// asserting that the user's record and the target reservation/order equal
-// their gold state field by field (so both the fields the plan changes and
-// the ones it must leave alone are checked; for a refusal the gold state is
-// the untouched one), that a refusal was said, and that the assistant
-// communicated the required information.
-func WriteCheckerBaseline(sc Scenario, bp Blueprint, goldView map[string]any, diff []Change) string {
-	type exp struct {
-		T, K, F string
-		V       any
-	}
-	table := "reservations"
-	if sc.Family == Retail {
-		table = "orders"
-	}
-	expect := []exp{}
-	for _, tk := range [][2]string{{"users", sc.UserID}, {table, sc.EntityID}} {
-		t, _ := goldView[tk[0]].(map[string]any)
-		rec, _ := t[tk[1]].(map[string]any)
-		for _, f := range sortedKeys(rec) {
-			expect = append(expect, exp{tk[0], tk[1], f, rec[f]})
-		}
-	}
-	var changed []string
-	for _, c := range diff {
-		changed = append(changed, c.Table+"/"+c.Key+"."+c.Field)
-	}
-	enc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	var b strings.Builder
-	fmt.Fprintf(&b, "# checker for %s %s on %s (%s)\n", sc.Domain, sc.Intent, sc.EntityID, map[bool]string{true: "allowed", false: "refusal"}[sc.Allowed])
-	fmt.Fprintf(&b, "EXPECT = json.decode(%q)\n", enc(expect))
-	fmt.Fprintf(&b, "# fields the gold plan changes: %s\n", strings.Join(changed, ", "))
-	fmt.Fprintf(&b, "REFUSAL = %v\n", map[bool]string{true: "True", false: "False"}[bp.Refusal])
-	fmt.Fprintf(&b, "COMMUNICATE = json.decode(%q)\n", enc(append([]string{}, bp.Communicate...)))
-	fmt.Fprintf(&b, "REFUSAL_PHRASES = json.decode(%q)\n", enc(RefusalPhrases))
-	b.WriteString(`
-def said(transcript, text):
-    for m in transcript:
-        if m["role"] == "assistant" and m.get("content") and contains(m["content"], text):
-            return True
-    return False
-
-def check(state, transcript):
-    for e in EXPECT:
-        rec = state.get(e["T"], {}).get(e["K"])
-        if rec == None:
-            return (False, "%s %s is missing" % (e["T"], e["K"]))
-        if rec.get(e["F"]) != e["V"]:
-            return (False, "%s %s: %s is %s, want %s" % (e["T"], e["K"], e["F"], json.encode(rec.get(e["F"])), json.encode(e["V"])))
-    if REFUSAL:
-        if not any([said(transcript, p) for p in REFUSAL_PHRASES]):
-            return (False, "the assistant did not say it cannot do it")
-    for c in COMMUNICATE:
-        if not said(transcript, c):
-            return (False, "the assistant did not communicate %s" % c)
-    return (True, "state and communication match the gold plan")
-`)
-	return b.String()
 }
 
 // Negative is a mutated outcome the checker must reject.
@@ -265,92 +63,163 @@ type Negative struct {
 	Transcript []envs.Message
 }
 
-// Negatives builds the mutated outcomes: the last write dropped, one
-// argument of the last write changed (to a value that still succeeds), the
-// communicated information omitted; for refusals, the forbidden write
-// performed. Mutations that leave the outcome equal to gold are skipped.
+// Negatives builds the mutated outcomes of a plan: each write dropped in
+// turn, one argument of each write changed (to a value the tool still
+// accepts), one field of each changed record altered, the communicated
+// information omitted; for each refused request, the forbidden write
+// performed (or, when the tools block it, its target record altered) and
+// the refusal not said; for a transfer, no transfer made. Mutations that
+// leave the outcome equal to gold are skipped.
 func Negatives(dom *envs.Domain, sc Scenario, bp Blueprint) []Negative {
 	return negatives(dom, sc, bp, GoldOf(dom, sc, bp))
 }
 
-// Gold is a blueprint's gold outcome as the verifier uses it: the state
-// hash, the checker's view of the state and that view's changes from the
-// initial state.
-type Gold struct {
-	Hash string
-	View map[string]any
-	Diff []Change
-}
-
-// GoldOf executes the blueprint on a fresh environment and returns its gold
-// outcome.
-func GoldOf(dom *envs.Domain, sc Scenario, bp Blueprint) Gold {
-	return GoldFrom(dom, sc, Execute(dom, bp.Actions))
-}
-
-// GoldFrom is the gold outcome of the blueprint's execution ex.
-func GoldFrom(dom *envs.Domain, sc Scenario, ex Execution) Gold {
-	view := View(ex.Env, sc)
-	return Gold{Hash: ex.Hash, View: view, Diff: Diff(View(dom.NewEnv(), sc), view)}
-}
+// maxMutated bounds the writes whose arguments are mutated (each mutation
+// executes the plan again).
+const maxMutated = 3
 
 func negatives(dom *envs.Domain, sc Scenario, bp Blueprint, gold Gold) []Negative {
-	goldView := gold.View
 	goldTr := GoldTranscript(sc, bp)
 	var out []Negative
-	addState := func(name string, acts []envs.Action) {
-		ex := Execute(dom, acts)
-		if ex.Hash == gold.Hash {
-			return
+	addState := func(name string, acts []envs.Action) bool {
+		ex := Execute(dom, sc, acts)
+		if len(ex.Errors) > 0 || ex.Hash == gold.Hash {
+			return false
 		}
 		out = append(out, Negative{Name: name, View: View(ex.Env, sc), Transcript: goldTr})
+		return true
 	}
 	env := dom.NewEnv()
-	last := -1
+	var writes []int
 	for i, a := range bp.Actions {
 		if env.Mutates(a.Name) {
-			last = i
+			writes = append(writes, i)
 		}
 	}
-	if last >= 0 {
-		addState("last write dropped", slices.Delete(slices.Clone(bp.Actions), last, last+1))
-		for _, m := range mutations(dom, sc, bp.Actions[last]) {
+	for _, i := range writes {
+		addState("write dropped: "+bp.Actions[i].Name, slices.Delete(slices.Clone(bp.Actions), i, i+1))
+	}
+	for n, i := range writes {
+		if n >= maxMutated {
+			break
+		}
+		for _, m := range mutations(dom, sc, bp.Actions[i]) {
 			acts := slices.Clone(bp.Actions)
-			acts[last] = m
-			if ex := Execute(dom, acts); len(ex.Errors) == 0 && ex.Hash != gold.Hash {
-				out = append(out, Negative{Name: "argument changed: " + string(m.Arguments), View: View(ex.Env, sc), Transcript: goldTr})
+			acts[i] = m
+			if addState("argument changed: "+m.Name+" "+string(m.Arguments), acts) {
 				break
 			}
 		}
 	}
-	table := "reservations"
-	if sc.Family == Retail {
-		table = "orders"
-	}
-	if bp.Refusal {
-		// The tools may block the forbidden write themselves; the checker must
-		// still catch its effect, so it is also applied to the view directly.
-		out = append(out, Negative{Name: "target marked cancelled", View: withField(goldView, table, sc.EntityID, "status", "cancelled"), Transcript: goldTr})
-		forbidden := BlueprintFor(Scenario{Family: sc.Family, Intent: sc.Intent, Allowed: true, UserID: sc.UserID, Email: sc.Email, EntityID: sc.EntityID, Params: sc.Params})
-		addState("forbidden write performed", forbidden.Actions)
-		silent := slices.Clone(goldTr)
-		silent[len(silent)-1] = envs.Message{Role: envs.RoleAssistant, Content: "Done."}
-		out = append(out, Negative{Name: "refusal not said", View: goldView, Transcript: silent})
-	}
-	if last >= 0 {
-		// One changed field given another value, in case no argument
-		// mutation produced a distinct successful call.
-		for _, c := range gold.Diff {
-			out = append(out, Negative{Name: "changed field altered: " + c.Field, View: withField(goldView, c.Table, c.Key, c.Field, alter(c.New)), Transcript: goldTr})
-			break
+	refused, transfer := false, false
+	for _, in := range sc.Intents {
+		switch {
+		case in.Transfer:
+			transfer = true
+		case in.Allowed:
+			continue
+		default:
+			refused = true
+		}
+		// The tools may block the forbidden write themselves; the checker
+		// must still catch its effect, so then the target is altered in
+		// the view directly.
+		if len(in.Writes) == 0 || !addState("forbidden write performed: "+in.Tool, append(slices.Clone(bp.Actions), in.Writes...)) {
+			out = append(out, Negative{Name: "target altered: " + in.Target, View: alterTarget(gold.View, sc, in.Target), Transcript: goldTr})
 		}
 	}
-	if len(bp.Communicate) > 0 {
-		silent := slices.Clone(goldTr)
-		silent[len(silent)-1] = envs.Message{Role: envs.RoleAssistant, Content: "Your request has been completed."}
-		out = append(out, Negative{Name: "information not communicated", View: goldView, Transcript: silent})
+	withClosing := func(name, closing string) {
+		tr := slices.Clone(goldTr)
+		tr[len(tr)-1] = envs.Message{Role: envs.RoleAssistant, Content: closing}
+		out = append(out, Negative{Name: name, View: gold.View, Transcript: tr})
+	}
+	// A mutated closing is a negative only if it really lacks what it
+	// leaves out (a refusal phrase, an item of information), which the
+	// rest of it may say by coincidence.
+	if c := closingOf(sc, bp, false, true); refused && !saysAny(c, RefusalPhrases) {
+		withClosing("refusal not said", c)
+	}
+	if transfer {
+		var tr []envs.Message
+		for _, m := range goldTr {
+			if len(m.ToolCalls) > 0 && m.ToolCalls[0].Name == "transfer_to_human_agents" {
+				continue
+			}
+			tr = append(tr, m)
+		}
+		out = append(out, Negative{Name: "no transfer made", View: gold.View, Transcript: tr})
+	}
+	// One changed field of each changed record given another value, in
+	// case no argument mutation produced a distinct successful call.
+	done := map[string]bool{}
+	for _, c := range gold.Diff {
+		if done[c.Table+"/"+c.Key] || len(done) >= 3 {
+			continue
+		}
+		done[c.Table+"/"+c.Key] = true
+		out = append(out, Negative{Name: "changed field altered: " + c.Table + "/" + c.Field, View: withField(gold.View, c.Table, c.Key, c.Field, alter(c.New)), Transcript: goldTr})
+	}
+	if c := closingOf(sc, bp, true, false); len(bp.Communicate) > 0 && !saysAll(c, bp.Communicate) {
+		withClosing("information not communicated", c)
 	}
 	return out
+}
+
+// says is the checker sandbox's contains: case- and comma-insensitive.
+func says(text, item string) bool {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), ",", "") }
+	return strings.Contains(norm(text), norm(item))
+}
+
+func saysAny(text string, items []string) bool {
+	return slices.ContainsFunc(items, func(it string) bool { return says(text, it) })
+}
+
+func saysAll(text string, items []string) bool {
+	return !slices.ContainsFunc(items, func(it string) bool { return !says(text, it) })
+}
+
+// closingOf is Closing with the refusals or the information left out.
+func closingOf(sc Scenario, bp Blueprint, refusals, info bool) string {
+	s := sc
+	if !refusals {
+		s.Intents = nil
+		for _, in := range sc.Intents {
+			if in.Allowed || in.Transfer {
+				s.Intents = append(s.Intents, in)
+			}
+		}
+	}
+	b := bp
+	if !info {
+		b.Communicate = nil
+	}
+	return Closing(s, b)
+}
+
+// alterTarget returns a copy of view with the record of target changed:
+// its status marked cancelled, or else its first field altered (the user's
+// own record when the target is not a record of the view).
+func alterTarget(view map[string]any, sc Scenario, target string) map[string]any {
+	for _, key := range []string{target, sc.UserID} {
+		for _, t := range sortedKeys(view) {
+			recs, _ := view[t].(map[string]any)
+			rec, ok := recs[key].(map[string]any)
+			if !ok || len(rec) == 0 {
+				continue
+			}
+			if s, ok := rec["status"].(string); ok {
+				v := "cancelled"
+				if s == v {
+					v = "altered"
+				}
+				return withField(view, t, key, "status", v)
+			}
+			f := sortedKeys(rec)[0]
+			return withField(view, t, key, f, alter(rec[f]))
+		}
+	}
+	return withField(view, "altered", "altered", "altered", true)
 }
 
 // mutations proposes variants of a write call with one argument changed.
@@ -374,8 +243,12 @@ func mutations(dom *envs.Domain, sc Scenario, a envs.Action) []envs.Action {
 			with(k, v+1)
 		case string:
 			switch k {
-			case "reservation_id", "order_id":
-				for _, other := range otherEntities(dom, sc) {
+			case "reservation_id", "order_id", "line_id", "bill_id":
+				for _, other := range otherEntities(dom, sc, k, v) {
+					with(k, other)
+				}
+			case "payment_id", "payment_method_id":
+				for _, other := range otherEntities(dom, sc, k, v) {
 					with(k, other)
 				}
 			case "reason":
@@ -388,6 +261,24 @@ func mutations(dom *envs.Domain, sc Scenario, a envs.Action) []envs.Action {
 				with(k, "99999")
 			case "address1", "city":
 				with(k, v+" North")
+			case "cabin":
+				for _, c := range []string{"basic_economy", "economy", "business"} {
+					if c != v {
+						with(k, c)
+					}
+				}
+			case "mode":
+				for _, m := range []string{"4g_only", "3g_only", "4g_5g_preferred"} {
+					if m != v {
+						with(k, m)
+					}
+				}
+			case "permission":
+				for _, p := range []string{"sms", "storage", "phone", "network"} {
+					if p != v {
+						with(k, p)
+					}
+				}
 			}
 		}
 	}
@@ -399,21 +290,36 @@ func mutations(dom *envs.Domain, sc Scenario, a envs.Action) []envs.Action {
 	return out
 }
 
-func otherEntities(dom *envs.Domain, sc Scenario) []string {
+// otherEntities lists the user's other records of the kind an argument
+// names (reservations, orders, lines, bills, payment methods).
+func otherEntities(dom *envs.Domain, sc Scenario, arg, not string) []string {
 	var ids []string
 	switch db := dom.Initial.(type) {
 	case *airline.DB:
 		if u, ok := db.Users.Get(sc.UserID); ok {
 			ids = u.Reservations
+			if arg == "payment_id" {
+				ids = u.PaymentMethods.Keys()
+			}
 		}
 	case *retail.DB:
 		if u, ok := db.Users.Get(sc.UserID); ok {
 			ids = u.Orders
+			if arg == "payment_method_id" {
+				ids = u.PaymentMethods.Keys()
+			}
+		}
+	case *telecom.State:
+		if c, ok := db.DB.Customers.Get(sc.UserID); ok {
+			ids = c.LineIDs
+			if arg == "bill_id" {
+				ids = c.BillIDs
+			}
 		}
 	}
 	var out []string
 	for _, id := range ids {
-		if id != sc.EntityID {
+		if id != not {
 			out = append(out, id)
 		}
 	}

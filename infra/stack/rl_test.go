@@ -64,7 +64,10 @@ func TestRLWorkflowTwoIterationsSurvivesWorkerKill(t *testing.T) {
 		return cmd
 	}
 	w1 := spawn()
-	data, err := runSynth(t, s, "rl-data", workflows.SynthInput{Domain: "gen-airline", Count: 6, Seed: 11})
+	// The scripted policy knows two intents (cancel, add a bag): the data
+	// is held to them, one per task.
+	data, err := runSynth(t, s, "rl-data", workflows.SynthInput{Domain: "gen-airline", Count: 6, Seed: 11,
+		Intents: []string{"cancel_reservation", "update_reservation_baggages"}, MaxIntents: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/eigendata/eigendata/infra/cache/redisserver"
 	"github.com/eigendata/eigendata/infra/claimcheck"
 	"github.com/eigendata/eigendata/infra/devserver"
+	"github.com/eigendata/eigendata/infra/modelserver"
 	"github.com/eigendata/eigendata/workers"
 )
 
@@ -58,7 +59,11 @@ type Options struct {
 	ClaimThreshold int
 	// Train configures an in-process gpu pool.
 	Train *activities.Train
-	Log   *slog.Logger
+	// LocalModel, when set, starts eigendata's local model server (the
+	// bundled SmolLM2-135M-Instruct by default) and makes it the models'
+	// default endpoint, with calls bounded by its slots.
+	LocalModel *modelserver.Options
+	Log        *slog.Logger
 	// ServerLog, when set, receives the embedded Temporal server's errors
 	// (it logs benign ones at shutdown, so the default discards them).
 	ServerLog *slog.Logger
@@ -81,6 +86,8 @@ type Stack struct {
 	// CodecURL is the codec server the embedded Web UI decodes claim-checked
 	// payloads with ("" without an embedded UI).
 	CodecURL string
+	// Model is the local model server (nil unless Options.LocalModel).
+	Model *modelserver.Server
 
 	stopWorkers []func()
 	closers     []func() error
@@ -142,6 +149,30 @@ func Start(ctx context.Context, opt Options) (_ *Stack, err error) {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	s.closers = append(s.closers, s.Cache.Close)
+
+	// Local model server (started before Temporal: loading the model is
+	// the slowest part, and a failure here should not leave a server up).
+	if opt.LocalModel != nil {
+		mo := *opt.LocalModel
+		if mo.Log == nil {
+			mo.Log = log
+		}
+		if s.Model, err = modelserver.Start(ctx, mo); err != nil {
+			return nil, fmt.Errorf("local model: %w", err)
+		}
+		s.closers = append(s.closers, s.Model.Close)
+		if opt.Models == nil {
+			opt.Models = activities.ModelsFromEnv()
+		}
+		opt.Models.BaseURL = s.Model.URL()
+		// More calls in flight than the server has slots would only queue
+		// there, where timeouts cannot tell waiting from working; a long
+		// prompt on a CPU takes minutes.
+		opt.Models.Concurrency = s.Model.Slots()
+		if opt.Models.Timeout == 0 {
+			opt.Models.Timeout = 10 * time.Minute
+		}
+	}
 
 	// Temporal.
 	s.Conn = opt.Temporal
@@ -236,7 +267,7 @@ func (s *Stack) UIURL() string {
 // Env is the environment another process (a worker, the CLI) needs to use
 // this stack.
 func (s *Stack) Env() []string {
-	return []string{
+	env := []string{
 		"TEMPORAL_ADDRESS=" + s.Conn.Address,
 		"TEMPORAL_NAMESPACE=" + s.Conn.Resolved().Namespace,
 		"S3_ENDPOINT=" + s.S3.Endpoint,
@@ -245,6 +276,10 @@ func (s *Stack) Env() []string {
 		"AWS_SECRET_ACCESS_KEY=" + s.S3.SecretKey,
 		"REDIS_URL=" + s.RedisURL,
 	}
+	if s.Model != nil {
+		env = append(env, "OPENAI_BASE_URL="+s.Model.URL(), "EIGENDATA_MODEL="+s.Model.Name())
+	}
+	return env
 }
 
 // Close stops the workers, then every service, in reverse start order.

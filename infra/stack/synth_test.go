@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/eigendata/eigendata/activities"
+	"github.com/eigendata/eigendata/envs"
 	"github.com/eigendata/eigendata/envs/domains"
+	"github.com/eigendata/eigendata/envs/evaluator"
 	"github.com/eigendata/eigendata/envs/sandbox"
 	"github.com/eigendata/eigendata/envs/synthesis"
 	"github.com/eigendata/eigendata/envs/tau2data"
@@ -58,10 +61,10 @@ func recheck(t *testing.T, s *Stack, res workflows.SynthResult, spec domains.Spe
 			t.Errorf("%s made by prompt version %q, run used %q", inst.ID, inst.PromptVersion, m.PromptVersion)
 		}
 		sc, bp := inst.Scenario, inst.Blueprint.Blueprint
-		if reason, detail := synthesis.CheckDialogue(sc, inst.Transcript.Messages, inst.Transcript.Termination, dom.NewEnv().HasTool); reason != "" {
+		if reason, detail := synthesis.CheckDialogue(sc, inst.Transcript.Messages, inst.Transcript.Termination, "", dom.NewEnv().HasTool); reason != "" {
 			t.Errorf("%s: accepted an invalid dialogue: %s (%s)", inst.ID, reason, detail)
 		}
-		gold := synthesis.Execute(dom, bp.Actions)
+		gold := synthesis.Execute(dom, sc, bp.Actions)
 		if gold.Hash != inst.Transcript.FinalHash {
 			t.Errorf("%s: dialogue final state differs from gold", inst.ID)
 		}
@@ -105,6 +108,33 @@ func recheck(t *testing.T, s *Stack, res workflows.SynthResult, spec domains.Spe
 	if lines != res.Instances {
 		t.Errorf("%d dataset records for %d instances", lines, res.Instances)
 	}
+	// The coverage in the result and the manifest counts the kept
+	// instances, over the domain's write tools.
+	if res.Coverage == nil || m.Coverage == nil || res.Coverage.Instances != res.Instances || m.Coverage.Instances != res.Instances {
+		t.Fatalf("coverage %+v (manifest %+v) for %d instances", res.Coverage, m.Coverage, res.Instances)
+	}
+	var names []string
+	for _, w := range synthesis.WriteTools(dom) {
+		names = append(names, w.Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(res.Coverage.WriteTools, names) {
+		t.Errorf("coverage lists write tools %v, the domain has %v", res.Coverage.WriteTools, names)
+	}
+	if report := string(rawS3(t, s, res.ReportKey)); !strings.Contains(report, "## Coverage") {
+		t.Errorf("the run's report has no coverage:\n%s", report)
+	}
+	// Every exported task replays to reward 1.0 (eval gold).
+	var tasks []envs.Task
+	if err := json.Unmarshal(rawS3(t, s, res.TasksKey), &tasks); err != nil {
+		t.Fatal(err)
+	}
+	for i := range tasks {
+		r, err := evaluator.Gold(ctx, dom, &tasks[i])
+		if err != nil || !r.Passed || r.Reward != 1 {
+			t.Errorf("%s: eval gold %+v %v", tasks[i].ID, r, err)
+		}
+	}
 }
 
 func TestSynthesisWorkflowOffline(t *testing.T) {
@@ -118,6 +148,7 @@ func TestSynthesisWorkflowOffline(t *testing.T) {
 		{domains.Spec{Name: "gen-retail", Seed: 2}, 8}, // continue-as-new every 8 candidates
 		{domains.Spec{Name: "airline", Tau2Data: data}, 0},
 		{domains.Spec{Name: "retail", Tau2Data: data}, 0},
+		{domains.Spec{Name: "telecom", Tau2Data: data}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.spec.Name, func(t *testing.T) {
@@ -132,6 +163,9 @@ func TestSynthesisWorkflowOffline(t *testing.T) {
 			t.Logf("%s: %d accepted of %d candidates, reasons %v", tc.spec.Name, res.Instances, res.Stats.Candidates, res.Stats.Reasons)
 			if res.Instances < 20 {
 				t.Fatalf("accepted %d < 20", res.Instances)
+			}
+			if res.Coverage == nil || res.Coverage.MultiIntent == 0 {
+				t.Errorf("no multi-intent instance among the accepted: %+v", res.Coverage)
 			}
 			spec := tc.spec
 			spec.Seed = in.Seed
@@ -159,7 +193,7 @@ func TestSynthesisBadInput(t *testing.T) {
 		in    workflows.SynthInput
 		field string
 	}{
-		{workflows.SynthInput{Domain: "telecom", Count: 5}, "domain"},
+		{workflows.SynthInput{Domain: "banking", Count: 5}, "domain"},
 		{workflows.SynthInput{Domain: "gen-airline", Count: 0}, "count"},
 		{workflows.SynthInput{Domain: "airline", Count: 5, Tau2Data: "/nonexistent"}, "tau2_data"},
 	} {

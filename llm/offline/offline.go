@@ -21,9 +21,12 @@ func Agent(task *envs.Task) episode.Participant { return episode.Oracle{Task: ta
 
 // TemplateUser is a rule-based user simulator: it states the task's reason
 // for calling, reveals its known info when the agent asks for something,
-// confirms proposed actions, performs the device actions the task expects
-// of the user (dual control), and ends the conversation when the agent
-// reports the request done or says it cannot help.
+// confirms proposed actions, performs the device actions of the task's
+// gold plan on its own phone when the agent asks for them (dual control:
+// the next gold action is the user's and the agent's last message names
+// its tool) and reports what the phone shows, and ends the conversation
+// when the agent reports the request done, says it cannot help or
+// transfers it.
 type TemplateUser struct {
 	Task *envs.Task
 	// Withhold makes the user decline to give its known info (user id,
@@ -36,10 +39,13 @@ type TemplateUser struct {
 func (u TemplateUser) Next(_ context.Context, traj []envs.Message) (envs.Message, error) {
 	msg := func(s string) (envs.Message, error) { return envs.Message{Role: envs.RoleUser, Content: s}, nil }
 	in := u.Task.UserScenario.Instructions
-	if next, ok := u.nextUserAction(traj); ok {
+	if next, ok := u.nextUserAction(traj); ok && askedFor(traj, next) {
 		return envs.Message{Role: envs.RoleUser, ToolCalls: []envs.ToolCall{{
 			ID: fmt.Sprintf("user_%d", len(traj)), Name: next.Name, Arguments: next.Arguments, Requestor: envs.User,
 		}}}, nil
+	}
+	if n := len(traj); n > 0 && traj[n-1].Role == envs.RoleTool && traj[n-1].Requestor == envs.User {
+		return msg("I did that on my phone. It shows: " + traj[n-1].Content)
 	}
 	spoke := false
 	for _, m := range traj {
@@ -77,23 +83,34 @@ func (u TemplateUser) Next(_ context.Context, traj []envs.Message) (envs.Message
 	return msg("Yes, please go ahead.")
 }
 
-// nextUserAction returns the next gold action when it is the user's turn to
-// act on their own device (the position is the number of calls made so far).
+// nextUserAction returns the next gold action when it is the user's: one
+// to perform on their own device.
 func (u TemplateUser) nextUserAction(traj []envs.Message) (envs.Action, bool) {
 	if u.Task.EvaluationCriteria == nil {
 		return envs.Action{}, false
 	}
-	n := 0
-	for _, m := range traj {
-		if m.Role == envs.RoleAssistant || m.Role == envs.RoleUser {
-			n += len(m.ToolCalls)
-		}
-	}
 	acts := u.Task.EvaluationCriteria.Actions
+	n := Progress(acts, traj)
 	if n < len(acts) && acts[n].Who() == envs.User {
 		return acts[n], true
 	}
 	return envs.Action{}, false
+}
+
+// askedFor reports whether the agent asked for the device action a: its
+// last message since the user's last device action names a's tool.
+func askedFor(traj []envs.Message, a envs.Action) bool {
+	for i := len(traj) - 1; i >= 0; i-- {
+		m := traj[i]
+		switch {
+		case m.Role == envs.RoleUser && m.IsToolCall():
+			return false
+		case m.Role == envs.RoleAssistant && !m.IsToolCall():
+			s := strings.ToLower(m.Content)
+			return strings.Contains(s, a.Name) || strings.Contains(s, strings.ReplaceAll(a.Name, "_", " "))
+		}
+	}
+	return false
 }
 
 func containsAny(s string, subs ...string) bool {

@@ -36,15 +36,17 @@ var Roles = []string{"planner", "user", "agent", "checker", "judge", "evolver"}
 type Settings struct {
 	// Stages switches optional stages (judge) on or off.
 	Stages map[string]bool `json:"stages"`
-	// Retries is how many times a stage may retry a malformed model answer.
+	// Retries is how many more times the planner, the checker writer and
+	// the judge are asked after a malformed answer (shown its parse error).
 	Retries int `json:"retries"`
 	// JudgeStrictness in [0,1]: the rubric score an instance needs.
 	JudgeStrictness float64 `json:"judge_strictness"`
-	// Temperatures per role.
+	// Temperatures per role: a model role samples at its role's
+	// temperature unless the run's input sets one (non-zero).
 	Temperatures map[string]float32 `json:"temperatures"`
-	// Concurrency of instances in flight.
+	// Concurrency of instances in flight, unless the run's input sets it.
 	Concurrency int `json:"concurrency"`
-	// MaxSteps per dialogue.
+	// MaxSteps per dialogue, unless the run's input sets it.
 	MaxSteps int `json:"max_steps"`
 }
 

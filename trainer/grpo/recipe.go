@@ -28,6 +28,9 @@ type Recipe struct {
 	// OversampleFactor caps the groups sampled per step at factor x B
 	// (eigendata's; AReaL has no such cap).
 	OversampleFactor int `json:"oversample_factor"`
+	// MaxNewTokens bounds each policy reply in a rollout
+	// (gconfig.max_new_tokens); 0 leaves it to the inference server.
+	MaxNewTokens int `json:"max_new_tokens,omitempty"`
 }
 
 // Defaults returns the recipe of AReaL's examples/tau2
@@ -67,6 +70,7 @@ func (r Recipe) Validate() error {
 	check(r.LearningRate > 0, "lr must be > 0 (got %v)", r.LearningRate)
 	check(r.BatchGroups >= 1, "batch_groups must be >= 1 (got %d)", r.BatchGroups)
 	check(r.OversampleFactor >= 1, "oversample_factor must be >= 1 (got %d)", r.OversampleFactor)
+	check(r.MaxNewTokens >= 0, "max_new_tokens must be >= 0 (got %d)", r.MaxNewTokens)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("grpo: recipe: %w", err)
 	}

@@ -37,6 +37,7 @@ func TestRecipeValidate(t *testing.T) {
 		{"no lr", func(r *Recipe) { r.LearningRate = 0 }, "lr"},
 		{"no batch", func(r *Recipe) { r.BatchGroups = 0 }, "batch_groups"},
 		{"no oversampling factor", func(r *Recipe) { r.OversampleFactor = 0 }, "oversample_factor"},
+		{"negative reply bound", func(r *Recipe) { r.MaxNewTokens = -1 }, "max_new_tokens"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

