@@ -71,6 +71,13 @@ func (in *EvalInput) Validate() error {
 	return ValidateModel("user", in.User)
 }
 
+// ModelActivityTimeout bounds an activity that plays a whole dialogue (a
+// synthesis stage, an evaluation episode, a rollout group). It is long: a
+// small model on a CPU takes over half an hour for a dialogue of fifty
+// steps, and a timeout would only restart it from scratch. Liveness is
+// the heartbeat timeout's job.
+const ModelActivityTimeout = 3 * time.Hour
+
 func activityCtx(ctx workflow.Context, queue string, timeout, heartbeat time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           queue,
@@ -149,7 +156,7 @@ func EvalWorkflow(ctx workflow.Context, in EvalInput) (*EvalResult, error) {
 	}
 	progress.Stage, progress.Total = "running", len(items)
 
-	episodeCtx := activityCtx(ctx, QueueLLM, 30*time.Minute, 15*time.Second)
+	episodeCtx := activityCtx(ctx, QueueLLM, ModelActivityTimeout, 15*time.Second)
 	var (
 		scores   []ScoreOutput
 		episodes []EpisodeOutput

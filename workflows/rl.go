@@ -402,7 +402,7 @@ func RLWorkflow(ctx workflow.Context, in RLInput) (*RLResult, error) {
 
 	// Rollouts with dynamic filtering: launch groups, keep those with signal.
 	started := workflow.Now(ctx)
-	rollCtx := activityCtx(ctx, QueueLLM, 30*time.Minute, 30*time.Second)
+	rollCtx := activityCtx(ctx, QueueLLM, ModelActivityTimeout, 30*time.Second)
 	b, maxGroups := in.Recipe.BatchGroups, in.Recipe.BatchGroups*in.Recipe.OversampleFactor
 	var kept []grpo.Group
 	var st grpo.FillStats

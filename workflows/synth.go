@@ -245,7 +245,7 @@ func SynthesisWorkflow(ctx workflow.Context, in SynthInput) (*SynthResult, error
 // a rejected candidate.
 func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (*InstanceResult, error) {
 	res := &InstanceResult{Index: in.Index, Tokens: map[string]int{}}
-	llmCtx := activityCtx(ctx, QueueLLM, 30*time.Minute, 30*time.Second)
+	llmCtx := activityCtx(ctx, QueueLLM, ModelActivityTimeout, 30*time.Second)
 	// Stages that call no model run as local activities in this worker:
 	// milliseconds of CPU each, so a server round trip per stage would
 	// dominate. Model calls go to the llm pool as regular activities.

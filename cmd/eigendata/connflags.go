@@ -10,6 +10,9 @@ import (
 type connFlags struct {
 	c  workers.Conn
 	ui string
+	// noUI is set for the embedded stack started without its Web UI, so
+	// no link to a UI that is not there gets printed.
+	noUI bool
 }
 
 func (f *connFlags) register(fs *flag.FlagSet) {

@@ -21,7 +21,7 @@ func exportRun(ctx context.Context, store blob.Store, runID, dir string) (int, e
 		return 0, fmt.Errorf("run %s has no manifest (not a finished synthesis run?): %w", runID, err)
 	}
 	n := 0
-	for _, sub := range []string{"manifest.json", "tasks.json", "dataset/", "checkers/"} {
+	for _, sub := range []string{"manifest.json", "tasks.json", "report.md", "dataset/", "checkers/"} {
 		keys := []string{prefix + sub}
 		if strings.HasSuffix(sub, "/") {
 			var err error
@@ -31,6 +31,9 @@ func exportRun(ctx context.Context, store blob.Store, runID, dir string) (int, e
 		}
 		for _, k := range keys {
 			b, err := store.Get(ctx, k)
+			if err != nil && sub == "report.md" {
+				continue // a run finalized before runs had a report
+			}
 			if err != nil {
 				return n, err
 			}

@@ -43,7 +43,7 @@ func runEvalRun(ctx context.Context, args []string, stdout io.Writer) error {
 	useLocalModel(fs, s, map[string]*workflows.ModelConfig{"agent": &in.Agent, "user": &in.User})
 	printStack(stdout, s, df.pools)
 	fmt.Fprintln(stdout)
-	cf := connFlags{c: s.Conn, ui: s.UIURL()}
+	cf := connFlags{c: s.Conn, ui: s.UIURL(), noUI: s.UIURL() == ""}
 	if err := startEval(ctx, s.Client, cf, s.Blob.URI, in, "", true, stdout); err != nil {
 		return err
 	}

@@ -36,11 +36,7 @@ func runEvalStart(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	apply()
-	store, _, err := clientServices(ctx, "")
-	if err != nil {
-		return err
-	}
-	c, err := dialWithClaims(cf, store)
+	c, store, err := dialCluster(ctx, cf)
 	if err != nil {
 		return err
 	}
@@ -89,7 +85,7 @@ func startEval(ctx context.Context, c client.Client, cf connFlags, uri func(stri
 	if err != nil {
 		return fmt.Errorf("starting EvalWorkflow: %w", err)
 	}
-	fmt.Fprintf(stdout, "started EvalWorkflow %s\n  %s\n", run.GetID(), uiLink(cf, run.GetID(), run.GetRunID()))
+	printStarted(stdout, "EvalWorkflow", cf, run)
 	if !wait {
 		return nil
 	}
@@ -105,8 +101,20 @@ func startEval(ctx context.Context, c client.Client, cf connFlags, uri func(stri
 	return nil
 }
 
-// uiLink is the Web UI page of a workflow run.
+// printStarted reports a started workflow with its Web UI page.
+func printStarted(w io.Writer, wfType string, cf connFlags, run client.WorkflowRun) {
+	fmt.Fprintf(w, "started %s %s\n", wfType, run.GetID())
+	if link := uiLink(cf, run.GetID(), run.GetRunID()); link != "" {
+		fmt.Fprintf(w, "  %s\n", link)
+	}
+}
+
+// uiLink is the Web UI page of a workflow run ("" when the embedded stack
+// runs without its UI).
 func uiLink(cf connFlags, id, runID string) string {
+	if cf.noUI {
+		return ""
+	}
 	base := firstSet(cf.ui, os.Getenv("TEMPORAL_UI"), "http://localhost:8233")
 	ns := cf.c.Resolved().Namespace
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s", strings.TrimRight(base, "/"), url.PathEscape(ns), url.PathEscape(id), url.PathEscape(runID))
@@ -127,13 +135,15 @@ func follow(ctx context.Context, c client.Client, run client.WorkflowRun, w io.W
 	draw func(context.Context, client.Client, client.WorkflowRun, io.Writer)) error {
 	done := make(chan error, 1)
 	go func() { done <- run.Get(ctx, result) }()
+	pw := newProgressWriter(w)
+	w = pw
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
 		case err := <-done:
 			draw(ctx, c, run, w)
-			fmt.Fprintln(w)
+			pw.end()
 			return err
 		case <-tick.C:
 			draw(ctx, c, run, w)

@@ -55,11 +55,7 @@ func runRLStart(ctx context.Context, args []string, stdout io.Writer) error {
 		in.DataRuns = strings.Split(*runs, ",")
 	}
 	in.Sync.Command = strings.Fields(*sync)
-	store, _, err := clientServices(ctx, "")
-	if err != nil {
-		return err
-	}
-	c, err := dialWithClaims(cf, store)
+	c, store, err := dialCluster(ctx, cf)
 	if err != nil {
 		return err
 	}
@@ -68,7 +64,7 @@ func runRLStart(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "started RLWorkflow %s\n  %s\n", run.GetID(), uiLink(cf, run.GetID(), run.GetRunID()))
+	printStarted(stdout, "RLWorkflow", cf, run)
 	var res workflows.RLResult
 	if err := run.Get(ctx, &res); err != nil {
 		return err

@@ -39,7 +39,7 @@ func runMain(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "\nNo OPENAI_BASE_URL: the rule-based offline baseline plays every role (labelled baseline in the manifest).")
 	}
 	fmt.Fprintln(stdout)
-	cf := connFlags{c: s.Conn, ui: s.UIURL()}
+	cf := connFlags{c: s.Conn, ui: s.UIURL(), noUI: s.UIURL() == ""}
 	res, err := startSynth(ctx, s.Client, cf, in, "", true, stdout)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func runMain(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported %d files to %s (dataset/shard-*.jsonl, tasks.json, checkers/, manifest.json)\n", n, dir)
+	fmt.Fprintf(stdout, "exported %d files to %s (dataset/shard-*.jsonl, tasks.json, checkers/, manifest.json, report.md)\n", n, dir)
 	if *keep {
 		fmt.Fprintf(stdout, "stack kept running; Web UI %s; Ctrl-C stops\n", s.UIURL())
 		<-ctx.Done()

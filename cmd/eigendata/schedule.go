@@ -19,11 +19,8 @@ import (
 const DefaultScheduleID = "eigendata-evolve-nightly"
 
 func scheduleClient(ctx context.Context, cf connFlags) (client.Client, error) {
-	store, _, err := clientServices(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	return dialWithClaims(cf, store)
+	c, _, err := dialCluster(ctx, cf)
+	return c, err
 }
 
 // installSchedule creates (or, with replace, recreates) the schedule that
@@ -153,7 +150,7 @@ func runEvolveStart(ctx context.Context, args []string, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "started EvolveWorkflow %s\n  %s\n", run.GetID(), uiLink(cf, run.GetID(), run.GetRunID()))
+	printStarted(stdout, "EvolveWorkflow", cf, run)
 	var res workflows.EvolveResult
 	if err := run.Get(ctx, &res); err != nil {
 		return err

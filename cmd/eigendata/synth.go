@@ -101,7 +101,7 @@ func startSynth(ctx context.Context, c client.Client, cf connFlags, in workflows
 	if err != nil {
 		return nil, fmt.Errorf("starting SynthesisWorkflow: %w", err)
 	}
-	fmt.Fprintf(stdout, "started SynthesisWorkflow %s\n  %s\n", run.GetID(), uiLink(cf, run.GetID(), run.GetRunID()))
+	printStarted(stdout, "SynthesisWorkflow", cf, run)
 	if !wait {
 		return nil, nil
 	}
@@ -179,11 +179,7 @@ func runSynthStart(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	apply()
-	store, _, err := clientServices(ctx, "")
-	if err != nil {
-		return err
-	}
-	c, err := dialWithClaims(cf, store)
+	c, store, err := dialCluster(ctx, cf)
 	if err != nil {
 		return err
 	}

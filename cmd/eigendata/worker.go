@@ -37,6 +37,21 @@ func clientServices(ctx context.Context, redisURL string) (*blob.S3, *cache.Cach
 	return store, c, nil
 }
 
+// dialCluster connects a CLI command to the cluster cf names, with the
+// claim-check converter over the S3 store of the environment (returned
+// for the run's artifacts).
+func dialCluster(ctx context.Context, cf connFlags) (client.Client, *blob.S3, error) {
+	store, _, err := clientServices(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := dialWithClaims(cf, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, store, nil
+}
+
 // dialWithClaims connects with the claim-check converter over store, as
 // every eigendata client and worker does.
 func dialWithClaims(cf connFlags, store *blob.S3) (client.Client, error) {
